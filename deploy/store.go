@@ -118,11 +118,11 @@ type Operation struct {
 	Node     string   `json:"node,omitempty"`
 	// Locks are the locks the operation holds, and Fence the fence each
 	// gave, written into the services' labels with the change.
-	Locks   []LockRef `json:"locks"`
-	Started time.Time `json:"started"`
+	Locks    []LockRef `json:"locks"`
+	Started  time.Time `json:"started"`
 	Applied  time.Time `json:"applied"` // when the Engine accepted the change
 	Finished time.Time `json:"finished"`
-	Last    Card      `json:"last"`
+	Last     Card      `json:"last"`
 }
 
 // LockRef names a lock an operation holds and the fence it got.
