@@ -2,15 +2,17 @@ package deploy
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/swarmbot/swarmbot/swarm"
 )
 
 // Phase is where an operation (or one service within it) stands.
 type Phase string
 
-// The phases. The first ones are the watcher's; the last ones are deploy's own.
+// The phases. Most are the watcher's (swarm.Phase, same words); starting,
+// lock lost, done and not run are deploy's own.
 const (
 	PhaseStarting    Phase = "starting"     // the change is about to be sent to the Engine
 	PhaseUpdating    Phase = "updating"     // tasks are converging (scale included)
@@ -22,25 +24,23 @@ const (
 	PhaseStuck       Phase = "stuck"     // nothing moved for too long
 	PhaseTimedOut    Phase = "timed out" // the operation ran past its time
 	PhaseLockLost    Phase = "lock lost" // the lock went away: swarmbot stopped following
-	PhaseDone        Phase = "done"      // a change with nothing to follow (activate, history-limit)
-	PhaseStale       Phase = "not run"   // resumed, and the change turned out never to have been made
+	PhaseRemoving    Phase = "removing"  // rm: the service's tasks are stopping
+	PhaseRemoved     Phase = "removed"
+	PhaseDone        Phase = "done"    // a change with nothing to follow (activate, history-limit)
+	PhaseNotRun      Phase = "not run" // resumed, and the change turned out never to have been made
 )
 
 // Final reports whether nothing more will happen to an operation in phase p.
 func (p Phase) Final() bool {
 	switch p {
-	case PhaseConverged, PhasePaused, PhaseFailed, PhaseStuck, PhaseTimedOut, PhaseLockLost, PhaseDone, PhaseStale:
+	case PhaseConverged, PhasePaused, PhaseFailed, PhaseStuck, PhaseTimedOut, PhaseLockLost, PhaseRemoved, PhaseDone, PhaseNotRun:
 		return true
 	}
 	return false
 }
 
 // OK reports whether p is a good end.
-func (p Phase) OK() bool { return p == PhaseConverged || p == PhaseDone }
-
-// maxSlotLines is how many slots a card lists one by one; beyond it, like the
-// docker CLI's 20 progress bars, a card shows a summary.
-const maxSlotLines = 20
+func (p Phase) OK() bool { return p == PhaseConverged || p == PhaseRemoved || p == PhaseDone }
 
 // Card is an operation's status card: who asked for what, and where it stands.
 type Card struct {
@@ -51,9 +51,13 @@ type Card struct {
 	// "update ping alpine:latest → alpine:3.7", "drain dev02".
 	What string
 	// Command is the canonical text of the command that asked for it.
-	Command  string
-	Phase    Phase
-	Services []ServiceProgress
+	Command string
+	Phase   Phase
+	// Progress is the watcher's latest snapshot: per service, N out of M,
+	// and a view per slot up to 20 slots (counts only beyond, as the CLI).
+	// Its Text is the docker CLI's progress lines. Nil before the change has
+	// reached the Engine, and for changes with nothing to follow.
+	Progress *swarm.Progress
 	Started  time.Time
 	Elapsed  time.Duration
 	// Note is one more line: why it failed, who took it over, what to do next.
@@ -61,149 +65,103 @@ type Card struct {
 	Final bool
 }
 
-// Done and Total add up the services' tasks: the card's N/M.
-func (c Card) Done() (done, total int) {
-	for _, s := range c.Services {
-		done += s.Done
-		total += s.Total
+// Tasks adds up the followed services' tasks: the card's N out of M.
+func (c Card) Tasks() (running, desired int) {
+	if c.Progress == nil {
+		return 0, 0
 	}
-	return done, total
-}
-
-// ServiceProgress is where one service of an operation stands.
-type ServiceProgress struct {
-	Service string
-	Global  bool
-	Phase   Phase
-	Done    int // up-to-date tasks running
-	Total   int // tasks wanted
-	// Slots lists the service's slots (replicated) or nodes (global), every
-	// one of them, in order; a card shows up to 20 and sums up the rest.
-	Slots []SlotView
-	// Message is the Engine's word (a rollback's reason, a pause's cause) or
-	// the blocking reason of a stuck change.
-	Message string
-}
-
-// SlotView is one slot of a replicated service, or one node of a global one:
-// the task that counts there.
-type SlotView struct {
-	Slot  int    // slot number; 0 for a global service
-	Node  string // node hostname; empty while unassigned
-	State string // task state: new, pending, …, running, failed, rejected
-	Image string
-	Error string
-}
-
-// key identifies the slot within its service.
-func (s SlotView) key() string {
-	if s.Slot != 0 {
-		return fmt.Sprint(s.Slot)
+	for _, s := range c.Progress.Services {
+		running += s.Running
+		desired += s.Desired
 	}
-	return "@" + s.Node
+	return running, desired
 }
 
-// name is how the slot is written: ping.2 like `docker service ps`, or
-// ping@dev02 for a global service's task on dev02.
-func (s SlotView) name(service string) string {
-	if s.Slot != 0 {
-		return fmt.Sprintf("%s.%d", service, s.Slot)
-	}
-	return service + "@" + s.Node
-}
-
-// Text renders the card as plain text, the form every front end shares.
+// Text renders the card as plain text, the form every front end shares:
+//
+//	update ping alpine:latest → alpine:3.7
+//	asked by alice · operation k3m9x2qa · 12s
+//	updating · 2 out of 4 tasks
+//	  ping.1  running    dev01  alpine:3.7
+//	  ping.2  preparing  dev02  alpine:3.7
 func (c Card) Text() string {
 	var b strings.Builder
-	b.WriteString(c.What)
-	b.WriteByte('\n')
+	b.WriteString(c.What + "\n")
 	b.WriteString("asked by " + c.Requester.String())
 	if !c.Approver.IsZero() {
 		b.WriteString(", approved by " + c.Approver.String())
 	}
 	fmt.Fprintf(&b, " · operation %s · %s\n", c.OperationID, formatElapsed(c.Elapsed))
-	done, total := c.Done()
-	switch {
-	case len(c.Services) == 0:
-		fmt.Fprintf(&b, "%s\n", c.Phase)
-	case len(c.Services) > 1:
-		fmt.Fprintf(&b, "%s · %d out of %d tasks\n", c.Phase, done, total)
+	b.WriteString(string(c.Phase))
+	if c.Progress != nil && len(c.Progress.Services) > 0 {
+		running, desired := c.Tasks()
+		fmt.Fprintf(&b, " · %d out of %d tasks", running, desired)
 	}
-	for _, s := range c.Services {
-		s.write(&b)
+	b.WriteByte('\n')
+	if c.Progress != nil {
+		many := len(c.Progress.Services) > 1
+		for _, s := range c.Progress.Services {
+			writeService(&b, s, many)
+		}
 	}
 	if c.Note != "" {
-		b.WriteString(c.Note)
-		b.WriteByte('\n')
+		b.WriteString(c.Note + "\n")
 	}
 	return b.String()
 }
 
-func (s ServiceProgress) write(b *strings.Builder) {
-	fmt.Fprintf(b, "%s: %s · %d out of %d tasks\n", s.Service, s.Phase, s.Done, s.Total)
-	if s.Message != "" {
+// writeService writes one service's part of a card: its own status line when
+// the card has several, the Engine's word, and a line per slot.
+func writeService(b *strings.Builder, s swarm.ServiceProgress, header bool) {
+	if header {
+		fmt.Fprintf(b, "%s: %s · %d out of %d tasks\n", s.Name, s.Phase, s.Running, s.Desired)
+	}
+	if s.Message != "" && (s.Rollback || s.Phase == swarm.PhasePaused || s.Phase == swarm.PhaseFailed) {
 		fmt.Fprintf(b, "  %s\n", oneLine(s.Message))
 	}
-	if len(s.Slots) > maxSlotLines {
-		b.WriteString("  " + summarizeSlots(s.Slots) + "\n")
-		return
+	if s.Reason != "" && s.Reason != s.Message && (s.Phase.Final() || s.Stalled > 0) {
+		fmt.Fprintf(b, "  %s\n", oneLine(s.Reason))
 	}
-	nameW, stateW, nodeW := 0, 9, 0 // 9: the longest state, like the CLI's padding
+	nameW, stateW, nodeW := 0, 9, 1 // 9: the longest state, as the CLI pads it
 	for _, sl := range s.Slots {
-		nameW = max(nameW, len(sl.name(s.Service)))
+		nameW = max(nameW, len(slotName(s, sl)))
 		stateW = max(stateW, len(sl.State))
-		nodeW = max(nodeW, len(sl.Node))
+		nodeW = max(nodeW, len(sl.NodeName))
 	}
 	for _, sl := range s.Slots {
-		node := sl.Node
+		node := sl.NodeName
 		if node == "" {
 			node = "-"
 		}
 		detail := sl.Image
-		if sl.Error != "" {
-			detail = truncate(oneLine(sl.Error), 75)
+		if sl.Err != "" {
+			detail = truncate(oneLine(sl.Err), 75)
 		}
-		line := fmt.Sprintf("  %-*s  %-*s  %-*s  %s", nameW, sl.name(s.Service), stateW, sl.State, max(nodeW, 1), node, detail)
-		b.WriteString(strings.TrimRight(line, " "))
-		b.WriteByte('\n')
+		if sl.Leaving {
+			detail += " (leaving)"
+		}
+		line := fmt.Sprintf("  %-*s  %-*s  %-*s  %s", nameW, slotName(s, sl), stateW, sl.State, nodeW, node, detail)
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	if s.Summarized && s.Leaving > 0 {
+		fmt.Fprintf(b, "  %d %s still stopping\n", s.Leaving, plural(s.Leaving, "task", "tasks"))
 	}
 }
 
-// summarizeSlots sums up many slots by state, the most common first, and the
-// most common error: "74 running, 20 preparing, 6 pending".
-func summarizeSlots(slots []SlotView) string {
-	counts := map[string]int{}
-	errs := map[string]int{}
-	for _, s := range slots {
-		counts[s.State]++
-		if s.Error != "" {
-			errs[oneLine(s.Error)]++
-		}
+// slotName writes a slot as `docker service ps` names its task (ping.2); a
+// global service's task goes by the service's name, its node beside it.
+func slotName(s swarm.ServiceProgress, sl swarm.SlotProgress) string {
+	if sl.Slot != 0 {
+		return fmt.Sprintf("%s.%d", s.Name, sl.Slot)
 	}
-	parts := make([]string, 0, len(counts))
-	for _, st := range sortedByCount(counts) {
-		parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
-	}
-	out := strings.Join(parts, ", ")
-	if len(errs) > 0 {
-		top := sortedByCount(errs)[0]
-		out += fmt.Sprintf("; %d with error %q", errs[top], truncate(top, 75))
-	}
-	return out
+	return s.Name
 }
 
-func sortedByCount(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	return keys
+	return many
 }
 
 // formatElapsed writes a duration the way people say it: 42s, 3m05s, 1h02m.

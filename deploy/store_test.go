@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/swarmbot/swarmbot/internal/testenv"
+	"github.com/swarmbot/swarmbot/swarm"
 )
 
 // storeBackends gives each contract test the in-process stores and Redis
@@ -210,7 +211,8 @@ func TestOperationsContract(t *testing.T) {
 				ops := []Operation{
 					{ID: "b", Requester: alice, Command: "scale ping=4", Verb: "scale", State: OpFollowing, Services: []string{"ping"}, Started: t0.Add(time.Second),
 						Locks: []LockRef{{Key: "ping", Fence: 7}}, Place: Place{Channel: "C1", ID: "1.2"},
-						Last: Card{OperationID: "b", Phase: PhaseUpdating, Services: []ServiceProgress{{Service: "ping", Done: 1, Total: 4, Slots: []SlotView{{Slot: 1, Node: "dev01", State: "running"}}}}}},
+						Last: Card{OperationID: "b", Phase: PhaseUpdating, Progress: &swarm.Progress{Phase: swarm.PhaseUpdating, Services: []swarm.ServiceProgress{
+							{ID: "s1", Name: "ping", Running: 1, Desired: 4, Slots: []swarm.SlotProgress{{Slot: 1, NodeName: "dev01", State: "running"}}}}}}},
 					{ID: "a", Requester: bob, Command: "drain dev02", State: OpStarting, Node: "dev02", Started: t0},
 					{ID: "c", Requester: alice, Command: "scale web=1", State: OpFinished, Started: t0, Finished: t0.Add(time.Minute)},
 				}
