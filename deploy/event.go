@@ -24,6 +24,9 @@ const (
 	EventResumed     EventKind = "resumed"     // another process follows the operation now
 	EventHandedOver  EventKind = "handed over" // this process stops; another will resume
 	EventApproved    EventKind = "approved"    // the request was approved; the change starts
+	EventDenied      EventKind = "denied"      // the request was denied (or withdrawn)
+	EventExpired     EventKind = "expired"     // the request expired undecided
+	EventStale       EventKind = "stale"       // the request was refused: its target changed
 	EventDone        EventKind = "done"        // the operation's last word
 	EventUnlocked    EventKind = "unlocked"    // an admin force-unlocked the service
 	EventNotExecuted EventKind = "not run"     // resumed, and the change had never been sent

@@ -60,7 +60,7 @@ func rollbackImpact(p swarm.RollbackPreview) Impact {
 	if p.UpdateState != "" && p.UpdateState != "completed" && p.UpdateState != "rollback_completed" {
 		im.Warnings = append(im.Warnings, fmt.Sprintf("%s's last rollout is %s", p.ServiceName, strings.ReplaceAll(p.UpdateState, "_", " ")))
 	}
-	im.Warnings = append(im.Warnings, "a rollback goes one spec back only: rolling back again returns to the current spec")
+	im.Warnings = append(im.Warnings, "a rollback goes one spec back only: once it has converged, rolling back again changes nothing")
 	return im
 }
 

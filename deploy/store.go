@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"time"
+
+	"github.com/swarmbot/swarmbot/swarm"
 )
 
 // Stores hold what deploy shares between processes: approval requests,
@@ -110,14 +112,14 @@ type Operation struct {
 	Command    string         `json:"command"` // canonical text
 	Verb       string         `json:"verb"`
 	What       string         `json:"what"`
+	Target     string         `json:"target"` // the service or node, for the audit trail
 	Channel    string         `json:"channel"`
 	Place      Place          `json:"place"`
 	State      OperationState `json:"state"`
-	// Services are the services followed; Node is the node of a drain.
-	Services []string `json:"services"`
-	Node     string   `json:"node,omitempty"`
-	// Locks are the locks the operation holds, and Fence the fence each
-	// gave, written into the services' labels with the change.
+	// Follow is what the watcher follows once the change is made.
+	Follow []swarm.Operation `json:"follow"`
+	// Locks are the locks the operation holds, with the fence each gave,
+	// written into the services' labels with the change.
 	Locks    []LockRef `json:"locks"`
 	Started  time.Time `json:"started"`
 	Applied  time.Time `json:"applied"` // when the Engine accepted the change
@@ -125,9 +127,10 @@ type Operation struct {
 	Last     Card      `json:"last"`
 }
 
-// LockRef names a lock an operation holds and the fence it got.
+// LockRef names a lock an operation holds (a lock.Resource) and the fence it got.
 type LockRef struct {
-	Key   string `json:"key"` // the lock's name, e.g. "ping", "node/dev02"
+	Kind  string `json:"kind"` // service, node, swarm
+	Name  string `json:"name"`
 	Fence int64  `json:"fence"`
 }
 

@@ -209,11 +209,12 @@ func TestOperationsContract(t *testing.T) {
 			t.Run("records and in flight", func(t *testing.T) {
 				s := open(t).Operations
 				ops := []Operation{
-					{ID: "b", Requester: alice, Command: "scale ping=4", Verb: "scale", State: OpFollowing, Services: []string{"ping"}, Started: t0.Add(time.Second),
-						Locks: []LockRef{{Key: "ping", Fence: 7}}, Place: Place{Channel: "C1", ID: "1.2"},
+					{ID: "b", Requester: alice, Command: "scale ping=4", Verb: "scale", State: OpFollowing, Started: t0.Add(time.Second),
+						Follow: []swarm.Operation{{Kind: swarm.OpScale, Service: "ping", Since: t0.Add(2 * time.Second)}},
+						Locks:  []LockRef{{Kind: "service", Name: "ping", Fence: 7}}, Place: Place{Channel: "C1", ID: "1.2"},
 						Last: Card{OperationID: "b", Phase: PhaseUpdating, Progress: &swarm.Progress{Phase: swarm.PhaseUpdating, Services: []swarm.ServiceProgress{
 							{ID: "s1", Name: "ping", Running: 1, Desired: 4, Slots: []swarm.SlotProgress{{Slot: 1, NodeName: "dev01", State: "running"}}}}}}},
-					{ID: "a", Requester: bob, Command: "drain dev02", State: OpStarting, Node: "dev02", Started: t0},
+					{ID: "a", Requester: bob, Command: "drain dev02", State: OpStarting, Started: t0},
 					{ID: "c", Requester: alice, Command: "scale web=1", State: OpFinished, Started: t0, Finished: t0.Add(time.Minute)},
 				}
 				for _, op := range ops {
