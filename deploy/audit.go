@@ -55,13 +55,18 @@ func (e AuditEntry) Text() string {
 var (
 	slackToken = regexp.MustCompile(`\b(xox[a-z]|xapp)-[A-Za-z0-9-]+`)
 	urlPass    = regexp.MustCompile(`(\b[a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@`)
+	// secretVar is a NAME=value whose name says it holds a secret, wherever
+	// it appears (an Engine error may quote a spec).
+	secretVar = regexp.MustCompile(`\b([A-Z0-9_]*(?:PASS|SECRET|TOKEN|KEY|CRED|AUTH)[A-Z0-9_]*)=("[^"]*"|'[^']*'|[^\s"',;]+)`)
 )
 
 // redact takes secrets out of a text bound for a reply, the audit trail or a
 // log: the values of environment variables in a command (--env K=V becomes
-// --env K=…), Slack tokens, and passwords in URLs.
+// --env K=…), any NAME=value whose name says secret (PASSWORD, TOKEN, KEY, …),
+// Slack tokens, and passwords in URLs.
 func redact(s string) string {
 	s = redactEnv(s)
+	s = secretVar.ReplaceAllString(s, "$1=…")
 	s = slackToken.ReplaceAllString(s, "$1-…")
 	return urlPass.ReplaceAllString(s, "$1:…@")
 }

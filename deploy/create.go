@@ -26,7 +26,7 @@ func planCreate(_ context.Context, d *Deployer, cmd commands.Command) (*plan, er
 		init := true
 		spec.Init = &init
 	}
-	what := "create " + redact(cmd.String())
+	what := redact(cmd.String())
 	p := &plan{what: what, target: c.Name, impact: Impact{Summary: what}}
 	var res lock.Resource
 	if c.Name != "" {

@@ -165,7 +165,7 @@ var stories = map[string]story{
 func TestThreadEvents(t *testing.T) {
 	for name, s := range stories {
 		t.Run(name, func(t *testing.T) {
-			golden(t, name, thread(replay(s)))
+			golden(t, name, threadText(replay(s)))
 		})
 	}
 }
@@ -183,7 +183,7 @@ func TestThreadEventsManySlots(t *testing.T) {
 	done.Summarized = true
 	snaps = append(snaps, snap(swarm.PhaseConverged, done))
 	events := replay(story{card: Card{OperationID: "m2n3b4v5", Requester: bob, What: "scale ping 2 → 100", Command: "scale ping=100"}, snaps: snaps})
-	golden(t, "events-scale-100", thread(events))
+	golden(t, "events-scale-100", threadText(events))
 	if len(events) > 5 {
 		t.Errorf("a 100-replica scale made %d events, want at most 5 (3 milestones and the end)", len(events))
 	}

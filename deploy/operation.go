@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,7 +121,7 @@ func (d *Deployer) follow(ctx context.Context, op *Operation, rep Reporter, leas
 		note := d.afterRollback(ctx, op, leases, last)
 		d.finish(ctx, op, rep, phaseOf(last.Phase), note)
 	case errors.As(cause, &lost):
-		d.finish(ctx, op, rep, PhaseLockLost, redact(lost.Error()))
+		d.finish(ctx, op, rep, PhaseLockLost, redact(strings.TrimPrefix(lost.Error(), lock.ErrLost.Error()+": ")))
 	case errors.Is(cause, errTakenOver):
 		d.log.InfoContext(ctx, "operation taken over by another process", "operation", op.ID)
 	case ctx.Err() != nil:

@@ -190,8 +190,8 @@ func TestApprovalCardText(t *testing.T) {
 	}
 }
 
-// thread renders events the way a thread reads, one a line.
-func thread(events []Event) string {
+// threadText renders events the way a thread reads, one a line.
+func threadText(events []Event) string {
 	var b strings.Builder
 	for _, e := range events {
 		b.WriteString(e.String() + "\n")

@@ -27,7 +27,7 @@ func planUpdate(ctx context.Context, d *Deployer, cmd commands.Command) (*plan, 
 			u.Args = []string{}
 		}
 	}
-	what := "update " + redact(cmd.String())
+	what := redact(cmd.String())
 	if c.Image != "" {
 		what = fmt.Sprintf("update %s → %s", ref.Name, c.Image)
 	}
