@@ -339,10 +339,10 @@ func placeText(p Place) string {
 // hintFor says what to type after an error, or "".
 func hintFor(err error) string {
 	var (
-		nf    *swarm.NotFoundError
+		nf     *swarm.NotFoundError
 		inProg *swarm.InProgressError
-		fence *swarm.FenceError
-		stale *swarm.StaleError
+		fence  *swarm.FenceError
+		stale  *swarm.StaleError
 	)
 	switch {
 	case errors.As(err, &nf) && nf.Kind == "node":

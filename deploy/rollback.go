@@ -26,7 +26,7 @@ func planRollback(ctx context.Context, d *Deployer, cmd commands.Command) (*plan
 	p := &plan{
 		what: what, target: pv.ServiceName, locks: []lock.Resource{res}, impact: rollbackImpact(pv),
 		check: pv.Token, expect: pv.Token,
-		stale: pv.ServiceName + "'s spec (or the one before it) has changed",
+		stale:  pv.ServiceName + "'s spec (or the one before it) has changed",
 		follow: []swarm.Operation{{Kind: swarm.OpRollback, Service: pv.ServiceID}},
 	}
 	p.apply = func(ctx context.Context, g guard) (applied, error) {
