@@ -378,6 +378,9 @@ func testForceUnlock(t *testing.T, b backend) {
 	if err := alice.Err(); !errors.Is(err, ErrLost) {
 		t.Errorf("Err after force-unlock: want ErrLost, got %v", err)
 	}
+	if _, err := alice.Advance(t.Context(), 0); !errors.Is(err, ErrLost) {
+		t.Errorf("checking a broken lease with Advance: want ErrLost, got %v", err)
+	}
 	if err := alice.Release(t.Context()); !errors.Is(err, ErrLost) {
 		t.Errorf("releasing a broken lease: want ErrLost, got %v", err)
 	}

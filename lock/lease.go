@@ -76,15 +76,14 @@ func (l *Lease) Err() error {
 }
 
 // Advance makes the lease's fence larger than seen, a fence read from the
-// resource (the service label). Call it right after acquiring, before the
-// first change: a label at or above a fresh fence means the counter lost
-// increments, and the lease moves past it. It works only while the lease
-// holds the lock; otherwise it returns an error wrapping ErrLost.
+// resource (the service label), and returns it. Call it right after
+// acquiring, before the first change: a label at or above a fresh fence means
+// the counter lost increments, and the lease moves past it. When seen is
+// below the fence, the fence stays. Every call checks in the store that the
+// lease still holds the lock, and returns an error wrapping ErrLost when it
+// does not, so a caller may use it as a last check before each change.
 func (l *Lease) Advance(ctx context.Context, seen int64) (int64, error) {
 	res := l.Resource()
-	if f := l.Fence(); seen < f {
-		return f, nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
 	fence, ok, err := l.store.advance(ctx, res, l.token, seen)

@@ -140,7 +140,7 @@ func (r *Redis) Acquire(ctx context.Context, req Request) (*Lease, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", doing, err)
 	}
-	if flag(vals) != 1 {
+	if resultFlag(vals) != 1 {
 		held, err := r.holder(req.Resource, vals[1:])
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", doing, err)
@@ -172,7 +172,7 @@ func (r *Redis) Inspect(ctx context.Context, res Resource) (Holder, error) {
 	if err != nil {
 		return Holder{}, fmt.Errorf("%s: %w", doing, err)
 	}
-	if flag(vals) == 0 {
+	if resultFlag(vals) == 0 {
 		return Holder{}, fmt.Errorf("%s: %w", doing, ErrNotHeld)
 	}
 	h, err := r.holder(res, vals[1:])
@@ -268,14 +268,14 @@ func (r *Redis) Unlock(ctx context.Context, res Resource, userID string) (Holder
 	if err != nil {
 		return Holder{}, fmt.Errorf("%s: %w", doing, err)
 	}
-	if flag(vals) == 0 {
+	if resultFlag(vals) == 0 {
 		return Holder{}, fmt.Errorf("%s: %w", doing, ErrNotHeld)
 	}
 	h, err := r.holder(res, vals[1:])
 	if err != nil {
 		return Holder{}, fmt.Errorf("%s: %w", doing, err)
 	}
-	if flag(vals) != 1 {
+	if resultFlag(vals) != 1 {
 		return Holder{}, &HeldError{Holder: h}
 	}
 	return h, nil
@@ -294,7 +294,7 @@ func (r *Redis) ForceUnlock(ctx context.Context, res Resource) (Holder, error) {
 	if err != nil {
 		return Holder{}, fmt.Errorf("%s: %w", doing, err)
 	}
-	if flag(vals) == 0 {
+	if resultFlag(vals) == 0 {
 		return Holder{}, fmt.Errorf("%s: %w", doing, ErrNotHeld)
 	}
 	h, err := r.holder(res, vals[1:])
@@ -320,7 +320,7 @@ func (r *Redis) renew(ctx context.Context, res Resource, token string, ttl time.
 	if err != nil {
 		return false, nil, err
 	}
-	if flag(vals) == 1 {
+	if resultFlag(vals) == 1 {
 		return true, nil, nil
 	}
 	if len(vals) == 1 {
@@ -348,7 +348,7 @@ func (r *Redis) advance(ctx context.Context, res Resource, token string, seen in
 	if err != nil {
 		return 0, false, err
 	}
-	if flag(vals) != 1 {
+	if resultFlag(vals) != 1 {
 		return 0, false, nil
 	}
 	fence, err := integer(vals, 1)
@@ -367,7 +367,7 @@ func (r *Redis) run(ctx context.Context, s *redis.Script, keys []string, args ..
 	return vals, nil
 }
 
-func flag(vals []any) int64 {
+func resultFlag(vals []any) int64 {
 	n, _ := vals[0].(int64)
 	return n
 }
