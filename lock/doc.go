@@ -75,6 +75,11 @@
 //     label shows (SeenFence, Advance) repair the counter; nothing repairs
 //     the lost exclusion. There is no Redlock quorum: one Redis, or one
 //     Redis Cluster, is the authority.
+//   - Redis must not evict these keys: run it with maxmemory-policy
+//     noeviction. An evicted fence counter starts again from zero (SeenFence
+//     and Advance repair that only where a label shows the old fence); an
+//     evicted lock is a lock broken without anyone being told until the
+//     holder's next renewal.
 //   - Holder.Since and Holder.Until are read from the clocks of the swarmbot
 //     instance that took the lock and the one reading it; expiry itself is
 //     Redis's.

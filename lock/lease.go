@@ -24,6 +24,7 @@ type leaseStore interface {
 // renewed before it ran out. Its methods are safe to call from any goroutine.
 type Lease struct {
 	store   leaseStore
+	res     Resource
 	token   string
 	ttl     time.Duration
 	timeout time.Duration
@@ -41,11 +42,11 @@ type Lease struct {
 }
 
 func newLease(store leaseStore, token string, h Holder, ttl, timeout time.Duration) *Lease {
-	return &Lease{store: store, token: token, holder: h, ttl: ttl, timeout: timeout, lost: make(chan struct{})}
+	return &Lease{store: store, res: h.Resource, token: token, holder: h, ttl: ttl, timeout: timeout, lost: make(chan struct{})}
 }
 
 // Resource is what the lease locks.
-func (l *Lease) Resource() Resource { return l.holder.Resource }
+func (l *Lease) Resource() Resource { return l.res }
 
 // Fence is the lease's fencing number: above every fence issued on the
 // resource before. Stamp it with every change and refuse to change a resource
