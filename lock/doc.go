@@ -41,9 +41,11 @@
 // hands the number out as Lease.Fence, so fences on a resource strictly
 // increase; ForceUnlock moves the counter on too. The swarm package stamps the
 // fence into the service label swarmbot.fence with each change and refuses to
-// write when the label carries a larger one. That check, made by the Engine's
-// compare-and-swap on the service version, is what protects the service:
-// a lease only excludes holders that behave.
+// write when the label carries a larger one. That check, made atomic by the
+// Engine's compare-and-swap on the service version, is what protects the
+// service: a lease only excludes holders that behave. A rollback puts the
+// previous spec back, label included, so whoever rolls back stamps its fence
+// again in the same update.
 //
 // The counter can lose increments: a Redis failover may drop the last writes,
 // and Memory's counters end with the process. So a caller that has seen a
