@@ -45,7 +45,7 @@
 // Engine's compare-and-swap on the service version, is what protects the
 // service: a lease only excludes holders that behave. A rollback puts the
 // previous spec back, label included, so whoever rolls back stamps its fence
-// again in the same update.
+// again right after (the Engine's rollback takes no spec to add it to).
 //
 // The counter can lose increments: a Redis failover may drop the last writes,
 // and Memory's counters end with the process. So a caller that has seen a
