@@ -564,6 +564,7 @@ func testBadRequests(t *testing.T, b backend) {
 		{"unknown kind", request(Resource{Kind: "network", Name: "x"}, "U1", "x"), "unknown kind"},
 		{"named swarm", request(Resource{Kind: KindSwarm, Name: "x"}, "U1", "x"), "no name"},
 		{"negative for", Request{Resource: Service("ping"), UserID: "U1", For: -time.Second}, "positive duration"},
+		{"too short for", Request{Resource: Service("ping"), UserID: "U1", For: time.Millisecond}, "at least 1s"},
 		{"negative fence", Request{Resource: Service("ping"), UserID: "U1", SeenFence: -1}, "never negative"},
 	} {
 		_, err := lk.Acquire(t.Context(), c.req)

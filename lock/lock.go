@@ -134,6 +134,8 @@ func (req Request) validate() error {
 		return errors.New("a lock needs the user it is for")
 	case req.For < 0:
 		return fmt.Errorf("a manual lock needs a positive duration, got %s", req.For)
+	case req.For > 0 && req.For < time.Second:
+		return fmt.Errorf("a manual lock lasts at least 1s, got %s", req.For)
 	case req.SeenFence < 0:
 		return fmt.Errorf("a fence is never negative, got %d", req.SeenFence)
 	}
