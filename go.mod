@@ -3,9 +3,11 @@ module github.com/swarmbot/swarmbot
 go 1.26.0
 
 require (
+	github.com/bsm/redislock v0.10.0
 	github.com/docker/docker v28.5.2+incompatible
 	github.com/kelseyhightower/envconfig v1.4.0
 	github.com/prometheus/client_golang v1.25.0
+	github.com/redis/go-redis/v9 v9.23.0
 )
 
 require (
