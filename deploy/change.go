@@ -402,8 +402,10 @@ func (d *Deployer) persist(ctx context.Context, op Operation) {
 // setThread tells a lock where its operation's thread is, so that whoever is
 // refused can find it.
 func (d *Deployer) setThread(ctx context.Context, l *lock.Lease, at Place) {
-	// TODO(issue-5): needs Lease.SetThread once lock/ is on main.
-	_ = ctx
-	_ = l
-	_ = at
+	if at.IsZero() {
+		return
+	}
+	if err := l.SetThread(ctx, at.Channel, at.ID); err != nil {
+		d.log.WarnContext(ctx, "lock's thread not recorded", "lock", l.Resource().String(), "error", redact(err.Error()))
+	}
 }

@@ -405,7 +405,7 @@ func TestResumeReportsAChangeThatNeverReachedTheEngine(t *testing.T) {
 	// A process took ping's lock (fence 1) and died before its scale was
 	// sent: its lease is not renewed and runs out (a short manual lock stands
 	// for it, since a live lease here would be renewed).
-	if _, err := h.locker.Acquire(ctx, lock.Request{Resource: lock.Service("ping"), UserID: alice.ID, For: 300 * time.Millisecond}); err != nil {
+	if _, err := h.locker.Acquire(ctx, lock.Request{Resource: lock.Service("ping"), UserID: alice.ID, For: time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	op := Operation{ID: "dead1", Requester: alice, Command: "scale ping=9", Verb: "scale", What: "scale ping → 9", Target: "ping",
