@@ -24,6 +24,8 @@ type deriver struct {
 	said     map[string]bool   // "service/slot/error" already reported
 	quarters map[string]int    // service ID → quarters of its tasks already announced
 	ranOn    map[string]string // "service/slot" → the node its last running task ran on
+	// drained is the node a drain empties: a new task elsewhere moved from it.
+	drained string
 }
 
 func newDeriver(since time.Time) *deriver {
@@ -114,8 +116,11 @@ func (d *deriver) slotEvents(prev *swarm.ServiceProgress, cur swarm.ServiceProgr
 				continue // first seen, and running since before the change: not news
 			}
 			text := fmt.Sprintf("%s running %s on %s", name, sl.Image, sl.NodeName)
-			if ran && ranOn != sl.NodeName && ranOn != "" && sl.Slot != 0 {
+			switch {
+			case ran && ranOn != sl.NodeName && ranOn != "" && sl.Slot != 0:
 				text += " (moved from " + ranOn + ")"
+			case !ran && d.drained != "" && sl.NodeName != d.drained && sl.Slot != 0:
+				text += " (moved from " + d.drained + ")"
 			}
 			out = append(out, Event{Kind: EventSlot, Time: at, Service: cur.Name, Text: text})
 		}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,9 @@ type story struct {
 // the next, then the final report.
 func replay(s story) []Event {
 	d := newDeriver(t0)
+	if strings.HasPrefix(s.card.Command, "drain ") {
+		d.drained = strings.TrimPrefix(s.card.Command, "drain ")
+	}
 	var prev *swarm.Progress
 	var out []Event
 	for i := range s.snaps {

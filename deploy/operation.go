@@ -92,6 +92,9 @@ func (d *Deployer) follow(ctx context.Context, op *Operation, rep Reporter, leas
 		return
 	}
 	der := newDeriver(op.Applied)
+	if op.Verb == "drain" {
+		der.drained = op.Target
+	}
 	var prev *swarm.Progress
 	var saved time.Time
 	report := func(p swarm.Progress) {
@@ -118,7 +121,10 @@ func (d *Deployer) follow(ctx context.Context, op *Operation, rep Reporter, leas
 	switch {
 	case err == nil:
 		op.Last.Progress = &last
-		note := d.afterRollback(ctx, op, leases, last)
+		note := d.settle(ctx, op, last)
+		if note == "" {
+			note = d.afterRollback(ctx, op, leases, last)
+		}
 		d.finish(ctx, op, rep, phaseOf(last.Phase), note)
 	case errors.As(cause, &lost):
 		d.finish(ctx, op, rep, PhaseLockLost, redact(strings.TrimPrefix(lost.Error(), lock.ErrLost.Error()+": ")))
@@ -128,6 +134,39 @@ func (d *Deployer) follow(ctx context.Context, op *Operation, rep Reporter, leas
 		d.handOver(ctx, op, rep)
 	default:
 		d.finish(ctx, op, rep, PhaseFailed, redact(err.Error()))
+	}
+}
+
+// settleTimeout bounds how long a converged update waits for the Engine to
+// mark its rollout ended.
+const settleTimeout = time.Minute
+
+// settle waits, once an update or a rollback has converged, until the Engine
+// marks its rollout ended too (it does one monitoring period after the last
+// slot), so that the lock is released only when the next change will not be
+// refused as "in progress". It says what went wrong, or "".
+func (d *Deployer) settle(ctx context.Context, op *Operation, last swarm.Progress) string {
+	if (op.Verb != "update" && op.Verb != "rollback") || last.Phase != swarm.PhaseConverged {
+		return ""
+	}
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		det, err := d.swarm.Inspect(ctx, op.Target)
+		if err != nil {
+			return ""
+		}
+		u := det.UpdateStatus
+		if u == nil || (u.State != "updating" && u.State != "rollback_started") {
+			return ""
+		}
+		if time.Now().After(deadline) {
+			return fmt.Sprintf("the tasks converged, but after %s the Engine still says its rollout is %s", settleTimeout, strings.ReplaceAll(u.State, "_", " "))
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
 }
 
