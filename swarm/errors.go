@@ -58,7 +58,7 @@ func (e *InProgressError) Error() string {
 		what = "a rollback"
 	}
 	msg := fmt.Sprintf("%s has %s in progress", e.Service, what)
-	if e.Message != "" {
+	if e.Message != "" && e.Message != "update in progress" {
 		msg += " (" + e.Message + ")"
 	}
 	return msg + "; nothing was changed: wait until it has finished, or force the change to start anyway"

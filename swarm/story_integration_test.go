@@ -24,7 +24,18 @@ import (
 	"github.com/swarmbot/swarmbot/swarm"
 )
 
-var record = flag.Bool("record", false, "write what the Engine answers at steps of the seed story to testdata/recorded, the unit tests' fixtures")
+// The -record flag may be defined by a test file of package swarm as well;
+// whichever comes first defines it, and both read it.
+func init() {
+	if flag.Lookup("record") == nil {
+		flag.Bool("record", false, "write what the Engine answers at steps of the seed story to testdata/recorded, the unit tests' fixtures")
+	}
+}
+
+func recording() bool {
+	f := flag.Lookup("record")
+	return f != nil && f.Value.String() == "true"
+}
 
 // TestSeedStory replays the story the project was built from, step by step,
 // on the private two-node swarm, through this package only.
@@ -576,7 +587,7 @@ type fixture struct {
 // service now to testdata/recorded/name.json.
 func recordFixture(t *testing.T, cli *client.Client, name, serviceID string) {
 	t.Helper()
-	if !*record {
+	if !recording() {
 		return
 	}
 	ctx := t.Context()
