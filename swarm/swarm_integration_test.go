@@ -30,7 +30,7 @@ func connect(t *testing.T) *swarm.Client {
 
 // engine is the test swarm's manager as a raw Engine, for tests that wrap it
 // or record what it answers.
-func engine(t *testing.T) *client.Client {
+func engine(t testing.TB) *client.Client {
 	t.Helper()
 	env := testenv.Swarm(t)
 	cli, err := client.NewClientWithOpts(client.WithHost(env.ManagerHost), client.WithAPIVersionNegotiation())
