@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -111,10 +112,13 @@ func TestLogsGolden(t *testing.T) {
 func TestRenderingsArePlainText(t *testing.T) {
 	rec := loadRecording(t, "updated")
 	c := New(newRecordedEngine(rec))
-	tasks, _ := c.PS(t.Context(), "ping", PSOptions{})
-	svcs, _ := c.Services(t.Context())
-	d, _ := c.Inspect(t.Context(), "ping")
-	nodes, _ := c.Nodes(t.Context())
+	tasks, err1 := c.PS(t.Context(), "ping", PSOptions{})
+	svcs, err2 := c.Services(t.Context())
+	d, err3 := c.Inspect(t.Context(), "ping")
+	nodes, err4 := c.Nodes(t.Context())
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		t.Fatal(err)
+	}
 	outs := map[string]string{
 		"ps":      render(t, func(b *bytes.Buffer) error { return WriteTasks(b, tasks, TaskFormat{Now: rec.Now}) }),
 		"ls":      render(t, func(b *bytes.Buffer) error { return WriteServices(b, svcs) }),

@@ -90,11 +90,12 @@ func drainImpact(target swarm.Node, nodes []swarm.Node, tasks []swarm.Task, svcs
 		names[s.ID] = s.Spec.Name
 	}
 	grouped := map[string][]Task{}
+	hosts := nodeNames(nodes)
 	for _, t := range tasks {
 		if t.NodeID != target.ID || t.DesiredState != swarm.TaskStateRunning {
 			continue
 		}
-		grouped[t.ServiceID] = append(grouped[t.ServiceID], taskView(t, names, nodeNames(nodes)))
+		grouped[t.ServiceID] = append(grouped[t.ServiceID], taskView(t, names, hosts))
 	}
 	for id, ts := range grouped {
 		sortTasks(ts)
