@@ -1,6 +1,7 @@
 package swarm_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/docker/docker/api/types/filters"
@@ -25,7 +26,7 @@ func benchService(b *testing.B) (*swarm.Client, *clientEngine) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _, _ = c.Remove(b.Context(), res.ServiceID, swarm.MutateOptions{Force: true}) })
+	b.Cleanup(func() { _, _ = c.Remove(context.Background(), res.ServiceID, swarm.MutateOptions{Force: true}) })
 	return c, &clientEngine{cli: cli, id: res.ServiceID}
 }
 
