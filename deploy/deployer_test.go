@@ -456,3 +456,59 @@ func TestReadsTakeNoLock(t *testing.T) {
 		t.Errorf("/swarm audit ping:\n%s", r.Text())
 	}
 }
+
+func TestMultiServiceScaleIsAllOrNothing(t *testing.T) {
+	h := newHarness(t, commands.Policy{})
+	// bob holds web by hand: alice's scale of ping and web takes neither.
+	h.do(t, actorBob, `lock web --reason "load test" --for 1h`)
+	h.do(t, actorAlice, "scale ping=2 web=3")
+	r := h.rec.lastReplyTo(t, alice.ID)
+	if c, ok := r.Data.(*LockConflict); !ok || c.Holder != bob || !c.Manual || c.Reason != "load test" {
+		t.Fatalf("alice's scale got:\n%s", r.Text())
+	}
+	if !strings.Contains(r.Text(), "Ask bob to /swarm unlock web") {
+		t.Errorf("the refusal does not say what to do:\n%s", r.Text())
+	}
+	if _, err := h.locker.Inspect(t.Context(), lock.Service("ping")); !errors.Is(err, lock.ErrNotHeld) {
+		t.Errorf("ping stayed locked after the refusal: %v", err)
+	}
+	if n := h.sw.changed("Scale"); n != 0 {
+		t.Errorf("a refused multi-service scale made %d changes", n)
+	}
+
+	h.do(t, actorBob, "unlock web")
+	h.do(t, actorAlice, "scale ping=2 web=3")
+	th := h.rec.snapshot(h.rec.lastPlace(t, "op"))
+	c := th.lastCard()
+	if !c.Final || c.Phase != PhaseConverged || c.What != "scale ping 4 → 2, web 1 → 3" || len(c.Progress.Services) != 2 {
+		t.Errorf("the multi-service scale ended %q %s with %d services:\n%s", c.What, c.Phase, len(c.Progress.Services), c.Text())
+	}
+	if n := h.sw.changed("Scale"); n != 2 {
+		t.Errorf("%d scale calls, want 2", n)
+	}
+	if got := actions(h.audit(t)); !slices.Equal(got, []string{"bob locked", "alice refused", "bob unlocked", "alice started", "alice finished"}) {
+		t.Errorf("audit: %v", got)
+	}
+}
+
+func TestMergeProgress(t *testing.T) {
+	moving := swarm.Progress{Phase: swarm.PhaseUpdating, Services: []swarm.ServiceProgress{{Name: "a"}}}
+	done := swarm.Progress{Phase: swarm.PhaseConverged, Final: true, Services: []swarm.ServiceProgress{{Name: "b"}}}
+	paused := swarm.Progress{Phase: swarm.PhasePaused, Final: true, Services: []swarm.ServiceProgress{{Name: "c"}}}
+	tests := []struct {
+		parts []swarm.Progress
+		phase swarm.Phase
+		final bool
+	}{
+		{[]swarm.Progress{moving, done}, swarm.PhaseUpdating, false},
+		{[]swarm.Progress{done, done}, swarm.PhaseConverged, true},
+		{[]swarm.Progress{done, paused}, swarm.PhasePaused, true},
+		{[]swarm.Progress{{}, done}, swarm.PhaseUpdating, false}, // one not reported yet
+	}
+	for _, tc := range tests {
+		m := mergeProgress(tc.parts)
+		if m.Phase != tc.phase || m.Final != tc.final {
+			t.Errorf("merge of %d parts: %s final=%v, want %s final=%v", len(tc.parts), m.Phase, m.Final, tc.phase, tc.final)
+		}
+	}
+}

@@ -205,6 +205,8 @@ func (d *Deployer) followAll(ctx context.Context, ops []swarm.Operation, report 
 	)
 	for i, op := range ops {
 		parts[i].Operation = op
+	}
+	for i, op := range ops {
 		wg.Go(func() {
 			_, errs[i] = d.watcher.Follow(ctx, op, func(p swarm.Progress) {
 				mu.Lock()

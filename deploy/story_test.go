@@ -235,6 +235,11 @@ func TestStory(t *testing.T) {
 			t.Errorf("slot %d runs %s after the update", slot, task.Image)
 		}
 	}
+	// Reads take no lock and show the history: old tasks under new ones.
+	b.HandleText(t.Context(), actorBob, storyChannel, "", "ps "+svc, rec)
+	if r := rec.lastReplyTo(t, bob.ID); r.Kind != ReplyResult || !strings.Contains(r.Body, ` \_ `+svc+".1") || !strings.Contains(r.Body, "alpine:latest") {
+		t.Errorf("ps after the update:\n%s", r.Text())
+	}
 
 	// alice asks to drain dev02; her own approval is refused; bob's drains it.
 	a.HandleText(t.Context(), actorAlice, storyChannel, "", "drain dev02", rec)
