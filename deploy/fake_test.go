@@ -42,9 +42,9 @@ func newFakeSwarm() *fakeSwarm {
 			"ping": {id: "idping", image: "alpine:3.7", previous: "alpine:latest", replicas: 4},
 			"web":  {id: "idweb", image: "nginx:1", replicas: 1},
 		},
-		nodes:    map[string]string{"dev01": "active", "dev02": "active"},
-		changes:  map[string]int{},
-		limit:    5,
+		nodes:   map[string]string{"dev01": "active", "dev02": "active"},
+		changes: map[string]int{},
+		limit:   5,
 	}
 }
 
