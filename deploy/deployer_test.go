@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/swarmbot/swarmbot/commands"
+	"github.com/swarmbot/swarmbot/internal/testenv"
 	"github.com/swarmbot/swarmbot/lock"
 	"github.com/swarmbot/swarmbot/swarm"
 )
@@ -510,5 +511,47 @@ func TestMergeProgress(t *testing.T) {
 		if m.Phase != tc.phase || m.Final != tc.final {
 			t.Errorf("merge of %d parts: %s final=%v, want %s final=%v", len(tc.parts), m.Phase, m.Final, tc.phase, tc.final)
 		}
+	}
+}
+
+// With Redis down, changes are refused (fail closed) with a clear answer
+// within a bounded time, reads go on, and all works again once it is back.
+func TestRedisDownRefusesChangesKeepsReads(t *testing.T) {
+	srv := testenv.StartRedisServer(t)
+	rdb, err := lock.NewRedisClient(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	locker, err := lock.NewRedis(rdb, lock.Options{Cluster: "down"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, approvalPolicy)
+	h.locker, h.stores = locker, NewRedisStores(rdb, "down")
+	h.d = h.deployer(t, approvalPolicy)
+
+	srv.Stop()
+	h.do(t, actorAlice, "scale ping=2")
+	r := h.rec.lastReplyTo(t, alice.ID)
+	if r.Kind != ReplyRefusal || !strings.Contains(r.Title, "lock store cannot be reached") || !strings.Contains(r.Text(), "/swarm scale ping=2") {
+		t.Errorf("a change with Redis down got:\n%s", r.Text())
+	}
+	h.do(t, actorAlice, "drain dev02")
+	if r := h.rec.lastReplyTo(t, alice.ID); r.Kind != ReplyError || !strings.Contains(r.Title, "could not be filed") {
+		t.Errorf("an approval request with Redis down got:\n%s", r.Text())
+	}
+	h.do(t, actorAlice, "inspect ping")
+	if r := h.rec.lastReplyTo(t, alice.ID); r.Kind != ReplyResult {
+		t.Errorf("a read with Redis down got:\n%s", r.Text())
+	}
+	if n := h.sw.changed("Scale") + h.sw.changed("SetAvailability"); n != 0 || len(h.rec.places("op")) != 0 {
+		t.Errorf("with Redis down, %d changes were made and %d cards opened", n, len(h.rec.places("op")))
+	}
+
+	srv.Start(t)
+	h.do(t, actorAlice, "scale ping=2")
+	if n := h.sw.changed("Scale"); n != 1 {
+		t.Errorf("once Redis is back the scale made %d changes, want 1:\n%s", n, h.rec.lastReplyTo(t, alice.ID).Text())
 	}
 }

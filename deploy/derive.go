@@ -26,10 +26,14 @@ type deriver struct {
 	ranOn    map[string]string // "service/slot" → the node its last running task ran on
 	// drained is the node a drain empties: a new task elsewhere moved from it.
 	drained string
+	// many marks the services seen summarized (above 20 slots): they stay
+	// in milestones, so that a scale from 100 down to 4 does not end in a
+	// burst of slot events as it drops below 20.
+	many map[string]bool
 }
 
 func newDeriver(since time.Time) *deriver {
-	return &deriver{since: since, said: map[string]bool{}, quarters: map[string]int{}, ranOn: map[string]string{}}
+	return &deriver{since: since, said: map[string]bool{}, quarters: map[string]int{}, ranOn: map[string]string{}, many: map[string]bool{}}
 }
 
 // events says what changed from prev (nil for the first snapshot) to cur.
@@ -67,6 +71,9 @@ func (d *deriver) serviceEvents(prev *swarm.ServiceProgress, cur swarm.ServicePr
 	}
 
 	if cur.Summarized || (prev != nil && prev.Summarized) {
+		d.many[cur.ID] = true
+	}
+	if d.many[cur.ID] {
 		out = append(out, d.milestones(cur, at)...)
 	} else {
 		out = append(out, d.slotEvents(prev, cur, at)...)

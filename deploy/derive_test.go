@@ -191,6 +191,26 @@ func TestThreadEventsManySlots(t *testing.T) {
 	if len(events) > 5 {
 		t.Errorf("a 100-replica scale made %d events, want at most 5 (3 milestones and the end)", len(events))
 	}
+
+	// Back down to 4: the slots drop below 20 on the way, and say nothing.
+	snaps = nil
+	for leaving := 96; leaving >= 0; leaving -= 8 {
+		s := svc("ping", swarm.PhaseUpdating, 4, 4)
+		s.Leaving = leaving
+		if s.Summarized = 4+leaving > 20; !s.Summarized {
+			for i := range 4 + leaving {
+				sl := before(task(fmt.Sprint("k", i), i+1, "dev01", "running", v1))
+				sl.Leaving = i >= 4
+				s.Slots = append(s.Slots, sl)
+			}
+		}
+		snaps = append(snaps, snap(swarm.PhaseUpdating, s))
+	}
+	snaps = append(snaps, snap(swarm.PhaseConverged, svc("ping", swarm.PhaseConverged, 4, 4)))
+	events = replay(story{card: Card{OperationID: "m2n3b4v6", Requester: bob, What: "scale ping 100 → 4", Command: "scale ping=4"}, snaps: snaps})
+	if len(events) != 1 {
+		t.Errorf("a scale from 100 down to 4 made %d events, want only its end:\n%s", len(events), thread2text(events))
+	}
 }
 
 func TestFinalEvent(t *testing.T) {

@@ -154,7 +154,7 @@ func (r *recorder) places(kind string) []Place {
 }
 
 // lastPlace is the last place of kind opened; the test fails when none is.
-func (r *recorder) lastPlace(t *testing.T, kind string) Place {
+func (r *recorder) lastPlace(t testing.TB, kind string) Place {
 	t.Helper()
 	ps := r.places(kind)
 	if len(ps) == 0 {

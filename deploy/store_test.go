@@ -28,7 +28,7 @@ func storeBackends(t *testing.T) map[string]func(t *testing.T) Stores {
 }
 
 // testRedis connects to the test environment's Redis.
-func testRedis(t *testing.T) *redis.Client {
+func testRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	opt, err := redis.ParseURL(testenv.Redis(t))
 	if err != nil {
@@ -41,7 +41,7 @@ func testRedis(t *testing.T) *redis.Client {
 
 // testCluster returns a cluster name of the test's own and removes its keys
 // when the test ends.
-func testCluster(t *testing.T, rdb *redis.Client) string {
+func testCluster(t testing.TB, rdb *redis.Client) string {
 	t.Helper()
 	cluster := "test-" + newID()
 	t.Cleanup(func() {

@@ -42,7 +42,7 @@ type world struct {
 	stores  Stores
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	env := testenv.Swarm(t)
 	sw, closer, err := swarm.Connect(env.ManagerHost)
@@ -71,7 +71,7 @@ func newWorld(t *testing.T) *world {
 const lockTTL = 3 * time.Second
 
 // deployer is one bot replica over the world.
-func (w *world) deployer(t *testing.T, opts Options) *Deployer {
+func (w *world) deployer(t testing.TB, opts Options) *Deployer {
 	t.Helper()
 	locker, err := lock.NewRedis(w.rdb, lock.Options{Cluster: w.cluster, TTL: lockTTL})
 	if err != nil {
@@ -96,7 +96,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 // storyService names the story's service, one of the test's own, and
 // removes it (and makes dev02 active again) when the test ends.
-func (w *world) storyService(t *testing.T) string {
+func (w *world) storyService(t testing.TB) string {
 	name := "story-" + newID()[:5]
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
