@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"errors"
 	"fmt"
 	"sync"
@@ -226,8 +228,10 @@ func TestOperationsContract(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", ops[0]) {
-					t.Errorf("Get:\n got %+v\nwant %+v", got, ops[0])
+				if !reflect.DeepEqual(got, ops[0]) {
+					g, _ := json.Marshal(got)
+					w, _ := json.Marshal(ops[0])
+					t.Errorf("Get:\n got %s\nwant %s", g, w)
 				}
 				if _, err := s.Get(ctx, "zzz"); !errors.Is(err, ErrNotFound) {
 					t.Errorf("Get of a missing operation: got %v, want ErrNotFound", err)
