@@ -107,14 +107,7 @@ func (d *Deployer) run(ctx context.Context, req Request, fe Frontend, p *plan, a
 		d.lockRefused(ctx, req, fe, p, appr, err)
 		return
 	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			d.release(ctx, leases)
-		}
-	}
-	defer release() // every path: success, failure, panic
+	defer d.release(ctx, leases) // every path: success, failure, panic
 
 	card := op.card(PhaseStarting, now)
 	var rep Reporter
@@ -165,7 +158,7 @@ func (d *Deployer) run(ctx context.Context, req Request, fe Frontend, p *plan, a
 	acancel()
 	if err != nil {
 		op.Last = card
-		d.finish(ctx, &op, rep, PhaseFailed, redact(err.Error())+hintSentence(err))
+		d.finish(ctx, &op, rep, leases, PhaseFailed, redact(err.Error())+hintSentence(err))
 		return
 	}
 	op.What, op.State, op.Applied = res.what, OpFollowing, d.now()

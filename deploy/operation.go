@@ -88,7 +88,7 @@ func (d *Deployer) follow(ctx context.Context, op *Operation, rep Reporter, leas
 	watchers.Go(func() { d.renewLease(ctx, op.ID, cancel, stop) })
 
 	if len(op.Follow) == 0 {
-		d.finish(ctx, op, rep, PhaseDone, "")
+		d.finish(ctx, op, rep, leases, PhaseDone, "")
 		return
 	}
 	der := newDeriver(op.Applied)
@@ -125,15 +125,15 @@ func (d *Deployer) follow(ctx context.Context, op *Operation, rep Reporter, leas
 		if note == "" {
 			note = d.afterRollback(ctx, op, leases, last)
 		}
-		d.finish(ctx, op, rep, phaseOf(last.Phase), note)
+		d.finish(ctx, op, rep, leases, phaseOf(last.Phase), note)
 	case errors.As(cause, &lost):
-		d.finish(ctx, op, rep, PhaseLockLost, redact(strings.TrimPrefix(lost.Error(), lock.ErrLost.Error()+": ")))
+		d.finish(ctx, op, rep, leases, PhaseLockLost, redact(strings.TrimPrefix(lost.Error(), lock.ErrLost.Error()+": ")))
 	case errors.Is(cause, errTakenOver):
 		d.log.InfoContext(ctx, "operation taken over by another process", "operation", op.ID)
 	case ctx.Err() != nil:
 		d.handOver(ctx, op, rep)
 	default:
-		d.finish(ctx, op, rep, PhaseFailed, redact(err.Error()))
+		d.finish(ctx, op, rep, leases, PhaseFailed, redact(err.Error()))
 	}
 }
 
@@ -283,15 +283,17 @@ func (d *Deployer) renewLease(ctx context.Context, id string, cancel context.Can
 	}
 }
 
-// finish makes an operation's last report: the final card, the last word in
-// its thread mentioning the requester, the record, the audit entry.
-func (d *Deployer) finish(ctx context.Context, op *Operation, rep Reporter, phase Phase, note string) {
+// finish makes an operation's last report: the record and the audit entry
+// first, then the final card and the last word in its thread, mentioning the
+// requester (so that whoever reads the report finds the record written).
+//
+// The operation's locks are released before the report too, so that the
+// next change, typed on reading it, finds them free.
+func (d *Deployer) finish(ctx context.Context, op *Operation, rep Reporter, leases []*lock.Lease, phase Phase, note string) {
 	ctx = context.WithoutCancel(ctx)
 	now := d.now()
 	c := op.card(phase, now)
 	c.Progress, c.Note, c.Final = op.Last.Progress, note, true
-	d.card(ctx, rep, c)
-	d.event(ctx, rep, finalEvent(c, now))
 	op.Last, op.State, op.Finished = c, OpFinished, now
 	d.persist(ctx, *op)
 	if err := d.stores.Operations.Release(ctx, op.ID, d.opts.Instance); err != nil {
@@ -308,6 +310,9 @@ func (d *Deployer) finish(ctx context.Context, op *Operation, rep Reporter, phas
 		result = "failed"
 	}
 	d.metrics.Command(op.Verb, result)
+	d.release(ctx, leases) // a second release, by the caller, does nothing
+	d.card(ctx, rep, c)
+	d.event(ctx, rep, finalEvent(c, now))
 }
 
 // handOver leaves an operation to another process: it says so in the

@@ -83,7 +83,7 @@ func (d *Deployer) resume(ctx context.Context, op Operation, fe Frontend) {
 	if op.State == OpStarting {
 		made, why := d.wasMade(ctx, op)
 		if !made {
-			d.finish(ctx, &op, rep, PhaseNotRun, why)
+			d.finish(ctx, &op, rep, leases, PhaseNotRun, why)
 			return
 		}
 		// When it was made is not known; its start is close.
