@@ -100,7 +100,9 @@ func startBotWithAppToken(t testing.TB, f *fakeslack.Server, appToken string, op
 	return b
 }
 
-// next returns the bot's next event of one of the types, skipping others.
+// next returns the bot's next event of one of the types, skipping others. A
+// frame slack-go could not decode fails the test: the fake sent something
+// Slack would not.
 func (b *testBot) next(t testing.TB, types ...socketmode.EventType) socketmode.Event {
 	t.Helper()
 	timeout := time.NewTimer(patience)
@@ -110,6 +112,12 @@ func (b *testBot) next(t testing.TB, types ...socketmode.EventType) socketmode.E
 		case e := <-b.events:
 			if slices.Contains(types, e.Type) {
 				return e
+			}
+			switch data := e.Data.(type) {
+			case *socketmode.ErrorBadMessage:
+				t.Fatalf("slack-go could not read a frame of the fake: %v\n%.500s", data.Cause, data.Message)
+			case *slack.IncomingEventError:
+				t.Fatalf("slack-go could not read a frame of the fake: %v", data.ErrorObj)
 			}
 		case <-timeout.C:
 			t.Fatalf("no %v event from slack-go within %s", types, patience)

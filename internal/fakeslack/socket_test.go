@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/goleak"
 
 	"github.com/swarmbot/swarmbot/internal/fakeslack"
 )
@@ -641,4 +644,71 @@ func TestWaitForEnds(t *testing.T) {
 	case <-time.After(patience):
 		t.Fatal("WaitFor still waiting after Close")
 	}
+}
+
+func TestEnvelopesGoToTheNewestConnection(t *testing.T) {
+	ctx := testContext(t)
+	f := fakeslack.New(t, workspace())
+	first := startBot(t, f)
+	first.next(t, socketmode.EventTypeHello)
+	second := startBot(t, f)
+	if h := second.next(t, socketmode.EventTypeHello); h.Request.NumConnections != 2 {
+		t.Errorf("second hello num_connections = %d, want 2", h.Request.NumConnections)
+	}
+
+	d := f.SlashCommand(ctx, "U1", "C1", "/swarm", "ls")
+	second.ack(t, second.next(t, socketmode.EventTypeSlashCommand))
+	if _, _, err := d.Ack(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := d.Acked(); a.SentOn != 2 || a.Conn != 2 {
+		t.Errorf("envelope went out on connection %d, acked on %d; want the newest, 2", a.SentOn, a.Conn)
+	}
+
+	// An ack on the other connection still matches: Slack pairs by envelope ID.
+	d2 := f.SlashCommand(ctx, "U1", "C1", "/swarm", "ps ping")
+	e := second.next(t, socketmode.EventTypeSlashCommand)
+	first.ack(t, e)
+	if _, _, err := d2.Ack(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := d2.Acked(); a.SentOn != 2 || a.Conn != 1 {
+		t.Errorf("envelope on connection %d acked on %d, want 2 and 1", a.SentOn, a.Conn)
+	}
+}
+
+func TestCloseEndsEveryGoroutine(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	f := fakeslack.New(t, workspace())
+
+	// A client that never closes its end: only the fake can end the connection.
+	var open struct {
+		OK  bool   `json:"ok"`
+		URL string `json:"url"`
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, f.APIURL()+"apps.connections.open", nil)
+	req.Header.Set("Authorization", "Bearer "+f.AppToken())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&open)
+	resp.Body.Close()
+	if err != nil || !open.OK {
+		t.Fatalf("apps.connections.open: %+v %v", open, err)
+	}
+	ws, _, err := websocket.DefaultDialer.DialContext(t.Context(), open.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	var hello struct{ Type string }
+	if err := ws.ReadJSON(&hello); err != nil || hello.Type != "hello" {
+		t.Fatalf("first frame %+v %v, want hello", hello, err)
+	}
+	f.SlashCommand(t.Context(), "U1", "C1", "/swarm", "ls")
+
+	f.Close()
+	http.DefaultClient.CloseIdleConnections()
+	goleak.VerifyNone(t, before)
 }
