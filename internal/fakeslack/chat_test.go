@@ -239,6 +239,18 @@ func TestFormTokenAndJSONContentType(t *testing.T) {
 	}
 }
 
+func TestLongTextIsTruncated(t *testing.T) {
+	ctx := testContext(t)
+	f := fakeslack.New(t, workspace())
+	_, ts, err := webAPI(f).PostMessageContext(ctx, "C1", slack.MsgOptionText(strings.Repeat("é", 40001), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := f.Message("C1", ts); m.Text != strings.Repeat("é", 40000) {
+		t.Errorf("stored %d characters, want Slack's 40000", len([]rune(m.Text)))
+	}
+}
+
 func TestFrozenClockStillGivesUniqueTimestamps(t *testing.T) {
 	ctx := testContext(t)
 	cfg := workspace()

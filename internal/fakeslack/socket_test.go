@@ -677,17 +677,16 @@ func TestEnvelopesGoToTheNewestConnection(t *testing.T) {
 	}
 }
 
-func TestCloseEndsEveryGoroutine(t *testing.T) {
-	before := goleak.IgnoreCurrent()
-	f := fakeslack.New(t, workspace())
-
-	// A client that never closes its end: only the fake can end the connection.
+// openSocketURL calls apps.connections.open as slack-go does and returns the WebSocket URL.
+func openSocketURL(t *testing.T, f *fakeslack.Server) string {
+	t.Helper()
 	var open struct {
 		OK  bool   `json:"ok"`
 		URL string `json:"url"`
 	}
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, f.APIURL()+"apps.connections.open", nil)
 	req.Header.Set("Authorization", "Bearer "+f.AppToken())
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -697,7 +696,33 @@ func TestCloseEndsEveryGoroutine(t *testing.T) {
 	if err != nil || !open.OK {
 		t.Fatalf("apps.connections.open: %+v %v", open, err)
 	}
-	ws, _, err := websocket.DefaultDialer.DialContext(t.Context(), open.URL, nil)
+	return open.URL
+}
+
+func TestTicketsAreOneUse(t *testing.T) {
+	f := fakeslack.New(t, workspace())
+	url := openSocketURL(t, f)
+	ws, _, err := websocket.DefaultDialer.DialContext(t.Context(), url+"&debug_reconnects=true", nil)
+	if err != nil {
+		t.Fatalf("first dial with extra query parameters: %v", err)
+	}
+	defer ws.Close()
+	_, resp, err := websocket.DefaultDialer.DialContext(t.Context(), url, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("second dial with the same ticket: %v, want 403", err)
+	}
+	_, resp, err = websocket.DefaultDialer.DialContext(t.Context(), strings.Replace(url, "ticket=", "ticket=x", 1), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("dial with an unknown ticket: %v, want 403", err)
+	}
+}
+
+func TestCloseEndsEveryGoroutine(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	f := fakeslack.New(t, workspace())
+
+	// A client that never closes its end: only the fake can end the connection.
+	ws, _, err := websocket.DefaultDialer.DialContext(t.Context(), openSocketURL(t, f), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
