@@ -43,9 +43,10 @@ type envelope struct {
 	acked   bool
 }
 
-// Err is why the delivery could not be made: an unknown user or channel, no
-// such button, or a context that ended before any connection took it
-// (dispatch_failed, as Slack reports when no socket is open).
+// Err is why the delivery failed: an unknown user or channel, no such
+// button, a context that ended before any connection took it
+// (dispatch_failed, as Slack reports when no socket is open), or a slash
+// command ack payload Slack would refuse (invalid blocks).
 func (d *Delivery) Err() error {
 	d.s.mu.Lock()
 	defer d.s.mu.Unlock()
@@ -54,7 +55,7 @@ func (d *Delivery) Err() error {
 
 // Ack waits for the bot's acknowledgement, which may arrive on any
 // connection, and returns its payload (nil when it had none) and the time
-// from the envelope's write to the ack.
+// from the envelope's write to the ack. It returns Err when that is set.
 func (d *Delivery) Ack(ctx context.Context) (payload json.RawMessage, latency time.Duration, err error) {
 	var a *Ack
 	var failed error
