@@ -27,6 +27,9 @@ func FuzzParse(f *testing.F) {
 			opts = append(opts, FromSlack())
 		}
 		cmd, err := Parse(text, opts...)
+		if err != nil && cmd != nil {
+			t.Fatalf("Parse(%q) returned both a command and an error", text)
+		}
 		if err != nil {
 			var ue *UsageError
 			if !errors.As(err, &ue) {

@@ -19,7 +19,9 @@ import (
 //   - a straight double quote inside a word that is never closed (5" screen)
 //     is a plain character;
 //   - zero-width spaces, word joiners and byte order marks vanish;
-//   - a line break or tab inside quotes becomes a space.
+//   - a line break or tab inside quotes becomes a space;
+//   - an em or en dash that starts a word is "--", which is what phones turn it
+//     into (—force was typed --force).
 //
 // Other control and invisible formatting characters are refused: they have no
 // business in a command and can make text look like something it is not.
@@ -145,6 +147,11 @@ func lexOnce(text string, literal []int) (words []string, midWordOpen int, err e
 			}
 			add(text[next : next+s2])
 			next += s2
+		case (r == '—' || r == '–') && !inWord:
+			// Phones turn a typed -- into a dash: —force was --force.
+			begin(i)
+			toBuf(i)
+			add("--")
 		case opensQuote(r, inWord, lastByte) && !isLiteral(i):
 			midWord = inWord && lastByte != '='
 			begin(i)

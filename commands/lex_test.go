@@ -42,6 +42,8 @@ func TestLex(t *testing.T) {
 		{"\"a\x1bb\"", nil, "U+001B"},
 		{"a\xffb", nil, "not valid UTF-8"},
 		{"👨\u200d👩", []string{"👨\u200d👩"}, ""},
+		{"—force –image=x a—b", []string{"--force", "--image=x", "a—b"}, ""},
+		{"\"—quoted\"", []string{"—quoted"}, ""},
 	} {
 		got, err := lex(tc.in)
 		if tc.wantErr != "" {
@@ -60,7 +62,7 @@ func TestLex(t *testing.T) {
 func TestQuoteWord(t *testing.T) {
 	for _, w := range []string{
 		"", "ping", "docker.com", "a b", `"`, `'`, `\`, "“”„‟", "‘’", "don’t", "a=b c", "--", "-x",
-		"nbsp\u00a0here", "it's", "'a b'", "x'", "5\" screen", "점검", "🚀", `\"`, `a\`, "=“x”",
+		"nbsp\u00a0here", "—dash", "–dash", "it's", "'a b'", "x'", "5\" screen", "점검", "🚀", `\"`, `a\`, "=“x”",
 	} {
 		q := quoteWord(w)
 		got, err := lex(q)

@@ -74,7 +74,7 @@ func (o options) parse(text string, suggest bool) (Command, error) {
 	if o.slack {
 		text = decodeSlack(text)
 	}
-	words, err := lex(text)
+	words, err := lex(unfence(text))
 	if err != nil {
 		return nil, &UsageError{Problem: err.Error(), Usage: overviewUsage()}
 	}
@@ -100,11 +100,29 @@ func (o options) parse(text string, suggest bool) (Command, error) {
 	return cmd, nil
 }
 
+// unfence takes off the backticks of a command pasted from a code block
+// (`docker service ls`, or in three backticks).
+func unfence(text string) string {
+	t := strings.TrimSpace(text)
+	for range 3 {
+		if len(t) < 2 || t[0] != '`' || t[len(t)-1] != '`' {
+			break
+		}
+		t = t[1 : len(t)-1]
+	}
+	if len(t) == len(strings.TrimSpace(text)) {
+		return text
+	}
+	return t
+}
+
 // suggestCommand turns a one-word correction into a whole command when the
 // corrected text parses.
 func (o options) suggestCommand(ue *UsageError, words []string) {
-	if len(words) > 0 && strings.EqualFold(words[0], "/swarm") {
-		words = words[1:]
+	for _, prefix := range []string{"/swarm", "$"} {
+		if len(words) > 0 && strings.EqualFold(words[0], prefix) {
+			words = words[1:]
+		}
 	}
 	fixed := make([]string, len(words))
 	copy(fixed, words)
@@ -128,11 +146,11 @@ func (o options) suggestCommand(ue *UsageError, words []string) {
 
 // dispatch picks the verb from the first words and hands the rest to it.
 func (o options) dispatch(words []string) (Command, error) {
-	if len(words) > 0 && strings.EqualFold(words[0], "/swarm") {
-		words = words[1:]
-	}
-	if len(words) > 0 && strings.EqualFold(words[0], "docker") {
-		words = words[1:]
+	// What people paste: "/swarm …", "$ docker …", "docker …".
+	for _, prefix := range []string{"/swarm", "$", "docker"} {
+		if len(words) > 0 && strings.EqualFold(words[0], prefix) {
+			words = words[1:]
+		}
 	}
 	if len(words) == 0 {
 		return Help{}, nil

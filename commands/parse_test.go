@@ -127,7 +127,13 @@ var parseCases = []parseCase{
 
 	// what phones, Slack and people do to text
 	{in: "Scale ping 4", want: Scale{Targets: []ScaleTarget{{"ping", 4}}}},
+	{in: "update —force ping", want: Update{Service: "ping", Force: true}},
+	{in: "service update —image alpine:3.7 ping", want: Update{Service: "ping", Image: "alpine:3.7"}},
 	{in: "/swarm scale ping 4", want: Scale{Targets: []ScaleTarget{{"ping", 4}}}},
+	{in: "$ docker service scale ping=4", want: Scale{Targets: []ScaleTarget{{"ping", 4}}}},
+	{in: "`docker service ls`", want: Ls{}},
+	{in: " ```docker node ls``` ", want: Nodes{}},
+	{in: "lock ping --reason `x`", want: Lock{Service: "ping", Reason: "`x`"}},
 	{in: "scale\u00a0ping\u00a04", want: Scale{Targets: []ScaleTarget{{"ping", 4}}}},
 	{in: "scale pi\u200bng=4", want: Scale{Targets: []ScaleTarget{{"ping", 4}}}},
 	{in: "\ufeffscale ping=4", want: Scale{Targets: []ScaleTarget{{"ping", 4}}}},
