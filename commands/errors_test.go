@@ -251,6 +251,9 @@ func TestParseOptions(t *testing.T) {
 		{"ls ", []Option{MaxLength(2)}, false},
 		{"lock ping --reason " + strings.Repeat("é", 100), []Option{MaxLength(121)}, true}, // characters, not bytes
 		{"lock ping --reason " + strings.Repeat("é", 100), []Option{MaxLength(118)}, false},
+		// Slack's escapes do not count: the limit is on what was typed
+		{"lock ping --reason " + strings.Repeat("&amp;", 100), []Option{MaxLength(121), FromSlack()}, true},
+		{"lock ping --reason " + strings.Repeat("&amp;", 101), []Option{MaxLength(121), FromSlack()}, false},
 		// accepted as typed, but its canonical text (quoted, escaped) would be over the limit
 		{`lock ping --reason '` + strings.Repeat(`"`, 40) + `'`, []Option{MaxLength(70)}, false},
 	} {

@@ -86,3 +86,7 @@ func TestHelpExamplesParse(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkdownTable(t *testing.T) {
+	golden(t, "commands-table.golden", MarkdownTable())
+}

@@ -142,10 +142,16 @@ func lexOnce(text string, literal []int) (words []string, midWordOpen int, err e
 				break
 			}
 			r2, s2 := utf8.DecodeRuneInString(text[next:])
-			if refused(r2) {
+			switch {
+			case r2 == utf8.RuneError && s2 == 1:
+				return nil, -1, errors.New("the text is not valid UTF-8")
+			case unicode.IsControl(r2) && unicode.IsSpace(r2):
+				add(" ") // a word holds no tabs or line breaks, escaped or not
+			case refused(r2):
 				return nil, -1, refusedRune(r2)
+			default:
+				add(text[next : next+s2])
 			}
-			add(text[next : next+s2])
 			next += s2
 		case (r == '—' || r == '–') && !inWord:
 			// Phones turn a typed -- into a dash: —force was --force.

@@ -40,8 +40,9 @@ func MaxReplicas(n int) Option {
 	}
 }
 
-// MaxLength sets the longest text Parse reads, in characters (default 2000).
-// Values below 1 keep the default.
+// MaxLength sets the longest text Parse reads, in characters (default 2000);
+// with FromSlack, counted after Slack's escapes are undone. Values below 1 keep
+// the default.
 func MaxLength(n int) Option {
 	return func(o *options) {
 		if n >= 1 {
@@ -65,14 +66,16 @@ func Parse(text string, opts ...Option) (Command, error) {
 }
 
 func (o options) parse(text string, suggest bool) (Command, error) {
-	if n := utf8.RuneCountInString(text); n > o.maxLength {
-		return nil, &UsageError{
-			Problem: fmt.Sprintf("the command is %d characters long; the limit is %d", n, o.maxLength),
-			Usage:   overviewUsage(),
-		}
-	}
 	if o.slack {
+		// The limit is on what the user typed; Slack's entities and links make
+		// the text longer than that, but not more than this.
+		if len(text) > 8*o.maxLength {
+			return nil, tooLong(utf8.RuneCountInString(text), o.maxLength)
+		}
 		text = decodeSlack(text)
+	}
+	if n := utf8.RuneCountInString(text); n > o.maxLength {
+		return nil, tooLong(n, o.maxLength)
 	}
 	words, err := lex(unfence(text))
 	if err != nil {
@@ -98,6 +101,13 @@ func (o options) parse(text string, suggest bool) (Command, error) {
 		}
 	}
 	return cmd, nil
+}
+
+func tooLong(n, limit int) *UsageError {
+	return &UsageError{
+		Problem: fmt.Sprintf("the command is %d characters long; the limit is %d", n, limit),
+		Usage:   overviewUsage(),
+	}
 }
 
 // unfence takes off the backticks of a command pasted from a code block
@@ -158,7 +168,7 @@ func (o options) dispatch(words []string) (Command, error) {
 	head := strings.ToLower(words[0])
 	switch head {
 	case "-h", "--help":
-		return parseHelp(o, specFor(VerbHelp), words[1:])
+		return o.run(specFor(VerbHelp), words[1:])
 	case "service", "node", "swarm":
 		return o.dispatchGroup(head, words[1:])
 	}

@@ -169,3 +169,39 @@ func groupUsage(g *dockerGroup) string {
 
 // textWidth is how many characters s shows, for lining up columns.
 func textWidth(s string) int { return utf8.RuneCountInString(s) }
+
+// MarkdownTable renders every /swarm command as a Markdown table for README:
+// how to type it, what it does, docker's spelling, and whether it reads or
+// changes (with "approval" for the verbs that wait for one by default).
+func MarkdownTable() string {
+	var b strings.Builder
+	b.WriteString("| Command | What it does | Docker's spelling | Kind |\n|---|---|---|---|\n")
+	for _, s := range specs {
+		kind := s.kind.String()
+		if (Policy{}).NeedsApproval(verbOnly(s.verb)) {
+			kind += ", needs approval"
+		}
+		b.WriteString("| ")
+		b.WriteString(codeList("/swarm ", s.synopsis))
+		b.WriteString(" | ")
+		b.WriteString(s.summary)
+		b.WriteString(" | ")
+		b.WriteString(codeList("", s.docker))
+		b.WriteString(" | ")
+		b.WriteString(kind)
+		b.WriteString(" |\n")
+	}
+	return b.String()
+}
+
+// codeList writes items as Markdown code spans, "—" when there are none.
+func codeList(prefix string, items []string) string {
+	if len(items) == 0 {
+		return "—"
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = "`" + prefix + strings.ReplaceAll(it, "|", "\\|") + "`"
+	}
+	return strings.Join(out, "<br>")
+}
