@@ -36,7 +36,6 @@ func TestLex(t *testing.T) {
 		{"\"a\nb\tc\"", []string{"a b c"}, ""},
 		{"trailing\\", []string{`trailing\`}, ""},
 		{"a\\\tb c\\\nd", []string{"a b", "c d"}, ""}, // an escaped tab or line break is a space
-		{"a\\\tb c\\\nd", []string{"a b", "c d"}, ""},
 		{`"open`, nil, `a quote is never closed: "open`},
 		{`“open`, nil, `a quote is never closed: “open`},
 		{"a\x00b", nil, "U+0000"},
