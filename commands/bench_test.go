@@ -1,6 +1,11 @@
 package commands
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/distribution/reference"
+)
 
 // typical are commands people type, from the seed's story and the bot's short forms.
 var typical = []struct {
@@ -43,4 +48,28 @@ func BenchmarkCanonical(b *testing.B) {
 	for b.Loop() {
 		_ = c.String()
 	}
+}
+
+// BenchmarkBaseline measures, for comparison in the same run, the two costs a
+// parse cannot avoid: splitting the text into words, and checking an image
+// reference with distribution/reference (what update and create spend most on).
+func BenchmarkBaseline(b *testing.B) {
+	b.Run("strings.Fields_service_create", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = strings.Fields(typical[6].text)
+		}
+	})
+	b.Run("lex_service_create", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = lex(typical[6].text)
+		}
+	})
+	b.Run("reference.ParseNormalizedNamed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = reference.ParseNormalizedNamed("alpine:3.7")
+		}
+	})
 }

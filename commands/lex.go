@@ -41,7 +41,7 @@ func lex(text string) ([]string, error) {
 // characters. When a quote that opened inside a word is never closed, it also
 // returns that quote's position (else -1), so lex can try again.
 func lexOnce(text string, literal []int) (words []string, midWordOpen int, err error) {
-	words = make([]string, 0, 8)
+	words = make([]string, 0, min(strings.Count(text, " ")+1, 64))
 	var (
 		buf      []byte // the word so far, once it differs from the text
 		copied   bool   // buf holds the word; otherwise the word is text[start:i]
@@ -90,6 +90,18 @@ func lexOnce(text string, literal []int) (words []string, midWordOpen int, err e
 	}
 
 	for i := 0; i < len(text); {
+		// Fast path: a printable ASCII character that means nothing to the lexer.
+		if c := text[i]; c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '\\' {
+			if quote == 0 {
+				begin(i)
+			}
+			if copied {
+				buf = append(buf, c)
+			}
+			lastByte = c
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if r == utf8.RuneError && size == 1 {
 			return nil, -1, errors.New("the text is not valid UTF-8")
