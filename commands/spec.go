@@ -46,6 +46,11 @@ func init() {
 		approveSpec, denySpec,
 	}
 	specIndex = make(map[string]*spec, len(specs)+4)
+	for _, s := range append(specs, nodeUpdateSpec, swarmUpdateSpec) {
+		if len(s.flags) > 64 {
+			panic("commands: parseFlags tracks at most 64 flags per verb") // a programming error, caught by any test
+		}
+	}
 	for _, s := range specs {
 		specIndex[string(s.verb)] = s
 		for _, a := range s.aliases {
