@@ -67,7 +67,7 @@ func change(planFn planner) runner {
 		p, err := planFn(ctx, d, req.Command)
 		if err != nil {
 			d.metrics.Command(string(req.Command.Verb()), "failed")
-			d.reply(ctx, req, fe, errorReply(err, req.Command))
+			d.reply(ctx, req, fe, errorReply(err))
 			return
 		}
 		if d.policy.NeedsApproval(req.Command) {
@@ -267,7 +267,7 @@ func (d *Deployer) lockRefused(ctx context.Context, req Request, fe Frontend, p 
 			Lines: []string{redact(err.Error()), "Nothing was changed. Reads still work (/swarm ps " + p.target + "); try again when Redis answers: " + retry}}
 	default:
 		d.metrics.Command(verb, "failed")
-		r = errorReply(err, req.Command)
+		r = errorReply(err)
 		r.Lines = append(r.Lines, "Nothing was changed.")
 	}
 	d.audit.record(ctx, AuditEntry{Time: now, Actor: personOf(req.Actor), Action: "refused", Command: req.Command.String(),

@@ -19,7 +19,7 @@ func read(f func(ctx context.Context, d *Deployer, req Request) (Reply, error)) 
 		r, err := f(ctx, d, req)
 		if err != nil {
 			d.metrics.Command(verb, "failed")
-			d.reply(ctx, req, fe, errorReply(err, req.Command))
+			d.reply(ctx, req, fe, errorReply(err))
 			return
 		}
 		d.metrics.Command(verb, "ok")
@@ -31,7 +31,7 @@ func read(f func(ctx context.Context, d *Deployer, req Request) (Reply, error)) 
 }
 
 // errorReply says what went wrong with a command, and what to type next.
-func errorReply(err error, cmd commands.Command) Reply {
+func errorReply(err error) Reply {
 	r := Reply{Kind: ReplyError, Private: true, Title: redact(err.Error())}
 	if hint := hintFor(err); hint != "" {
 		r.Lines = append(r.Lines, hint)

@@ -74,10 +74,14 @@ func (d *Deployer) KeepResuming(ctx context.Context, fe Frontend) {
 // resume follows one claimed operation to its end.
 func (d *Deployer) resume(ctx context.Context, op Operation, fe Frontend) {
 	rep := fe.Operation(op.Place)
-	leases, note := d.retake(ctx, &op)
+	leases, note, ok := d.retake(ctx, &op)
 	defer d.release(ctx, leases)
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		d.handOver(ctx, &op, rep)
+		return
+	case !ok:
+		d.log.InfoContext(ctx, "operation taken over by another process", "operation", op.ID)
 		return
 	}
 	if op.State == OpStarting {
@@ -104,8 +108,9 @@ func (d *Deployer) resume(ctx context.Context, op Operation, fe Frontend) {
 // retake takes an operation's locks again, with fences above the ones it
 // had. A lock still held under the operation's old fence is the stopped
 // process's lease: it runs out within its TTL, and is waited for. A lock
-// someone else took meanwhile is left to them; note says so.
-func (d *Deployer) retake(ctx context.Context, op *Operation) (leases []*lock.Lease, note string) {
+// someone else took meanwhile is left to them; note says so. ok is false
+// when, while waiting, another process took the operation over.
+func (d *Deployer) retake(ctx context.Context, op *Operation) (leases []*lock.Lease, note string, ok bool) {
 	var notes []string
 	for i, ref := range op.Locks {
 		res := lock.Resource{Kind: lock.Kind(ref.Kind), Name: ref.Name}
@@ -124,12 +129,12 @@ func (d *Deployer) retake(ctx context.Context, op *Operation) (leases []*lock.Le
 				wait := min(max(time.Until(held.Holder.Until), 0)+50*time.Millisecond, d.opts.LeaseTTL/3)
 				select {
 				case <-ctx.Done():
-					return leases, ""
+					return leases, "", true
 				case <-time.After(wait):
 				}
 				// Waiting must not cost the operation's own lease.
-				if ok, err := d.stores.Operations.Claim(ctx, op.ID, d.opts.Instance, d.opts.LeaseTTL); err == nil && !ok {
-					return leases, ""
+				if mine, err := d.stores.Operations.Claim(ctx, op.ID, d.opts.Instance, d.opts.LeaseTTL); err == nil && !mine {
+					return leases, "", false
 				}
 				continue
 			}
@@ -141,7 +146,7 @@ func (d *Deployer) retake(ctx context.Context, op *Operation) (leases []*lock.Le
 			break
 		}
 	}
-	return leases, strings.Join(notes, "; ")
+	return leases, strings.Join(notes, "; "), true
 }
 
 // wasMade tells whether the change of an operation that stopped before it
