@@ -247,6 +247,7 @@ func (w *fakeWatcher) Follow(ctx context.Context, op swarm.Operation, report fun
 	if end == "" {
 		end = swarm.PhaseConverged
 	}
+	p = cloneProgress(p) // a new snapshot, as the watcher makes
 	p.Seq, p.Phase, p.Final = 2, end, true
 	p.Services[0].Phase, p.Services[0].Running = end, 2
 	p.Services[0].Slots[1].State = "running"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,9 @@ func (d *Deployer) follow(ctx context.Context, op *Operation, rep Reporter, leas
 	var prev *swarm.Progress
 	var saved time.Time
 	report := func(p swarm.Progress) {
+		// The snapshot outlives the call (the next one is compared with it,
+		// front ends may keep the card): it must share nothing with the watcher.
+		p = cloneProgress(p)
 		now := d.now()
 		for _, e := range der.events(prev, &p, now) {
 			d.event(ctx, rep, e)
@@ -211,7 +215,7 @@ func (d *Deployer) followAll(ctx context.Context, ops []swarm.Operation, report 
 			_, errs[i] = d.watcher.Follow(ctx, op, func(p swarm.Progress) {
 				mu.Lock()
 				defer mu.Unlock()
-				parts[i] = p
+				parts[i] = cloneProgress(p) // kept past the call: never share the watcher's slices
 				if m := mergeProgress(parts); !m.Final {
 					report(m) // the final one is reported once all have ended
 				}
@@ -225,6 +229,15 @@ func (d *Deployer) followAll(ctx context.Context, ops []swarm.Operation, report 
 	m := mergeProgress(parts)
 	report(m)
 	return m, nil
+}
+
+// cloneProgress copies a snapshot's services and slots.
+func cloneProgress(p swarm.Progress) swarm.Progress {
+	p.Services = slices.Clone(p.Services)
+	for i := range p.Services {
+		p.Services[i].Slots = slices.Clone(p.Services[i].Slots)
+	}
+	return p
 }
 
 // mergeProgress makes one snapshot of several: every service, the phase of
