@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 
 	"github.com/swarmbot/swarmbot/commands"
 	"github.com/swarmbot/swarmbot/internal/testenv"
@@ -353,7 +354,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(followerEnv); spec != "" {
 		os.Exit(runFollower(spec))
 	}
-	os.Exit(m.Run())
+	// No goroutine outlives the tests: followers, lease renewals, lock
+	// heartbeats and watchers all end with their operations.
+	goleak.VerifyTestMain(m)
 }
 
 // killFollower runs text in another process, kills it (SIGKILL) once the
