@@ -44,13 +44,13 @@ type convergeTracker struct {
 // watchObservation is one round of the poller: what the Engine said about
 // every followed service at once.
 type watchObservation struct {
-	at       time.Time                 // when the round began
-	services map[string]swarm.Service  // followed services that exist
-	gone     map[string]bool           // followed services the swarm no longer lists
-	tasks    map[string][]swarm.Task   // up-to-date tasks, by service ID
-	removing map[string][]swarm.Task   // tasks of removed services still stopping, by service ID
-	nodes    convergeNodes             // nil when unknown
-	err      error                     // the round failed: no fresh data
+	at       time.Time                // when the round began
+	services map[string]swarm.Service // followed services that exist
+	gone     map[string]bool          // followed services the swarm no longer lists
+	tasks    map[string][]swarm.Task  // up-to-date tasks, by service ID
+	removing map[string][]swarm.Task  // tasks of removed services still stopping, by service ID
+	nodes    convergeNodes            // nil when unknown
+	err      error                    // the round failed: no fresh data
 }
 
 func newConvergeTracker(id, name string, kind OperationKind, since time.Time, drained string, cfg WatchConfig) *convergeTracker {
@@ -194,7 +194,7 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 		p.Phase = PhaseVerifying
 		p.VerifyRemaining = secs * time.Second
 		wake = now.Add(wait - (secs-1)*time.Second) // when the count changes, or the window ends
-		t.progressAt = now                           // waiting out the window is not being stuck
+		t.progressAt = now                          // waiting out the window is not being stuck
 	} else {
 		if !t.convergedAt.IsZero() {
 			t.taskFailed = true

@@ -30,7 +30,7 @@ type scenario struct {
 	Comment string         `json:"comment,omitempty"`
 	Op      scenarioOp     `json:"op"`
 	Expect  scenarioExpect `json:"expect"`
-	Config  scenarioCfg `json:"config,omitzero"`
+	Config  scenarioCfg    `json:"config,omitzero"`
 	// NoEvents: the Engine sends no events (polling only).
 	NoEvents bool `json:"no_events,omitempty"`
 	// StreamErrors are moments at which the event stream breaks.
@@ -499,7 +499,9 @@ func (e *replayEngine) NodeUpdate(context.Context, string, swarm.Version, swarm.
 func (e *replayEngine) ServiceCreate(context.Context, swarm.ServiceSpec, swarm.ServiceCreateOptions) (swarm.ServiceCreateResponse, error) {
 	return swarm.ServiceCreateResponse{}, errors.New("not replayed")
 }
-func (e *replayEngine) ServiceRemove(context.Context, string) error { return errors.New("not replayed") }
+func (e *replayEngine) ServiceRemove(context.Context, string) error {
+	return errors.New("not replayed")
+}
 func (e *replayEngine) ServiceUpdate(context.Context, string, swarm.Version, swarm.ServiceSpec, swarm.ServiceUpdateOptions) (swarm.ServiceUpdateResponse, error) {
 	return swarm.ServiceUpdateResponse{}, errors.New("not replayed")
 }
@@ -511,4 +513,3 @@ func (e *replayEngine) TaskInspectWithRaw(context.Context, string) (swarm.Task, 
 }
 
 var _ Engine = (*replayEngine)(nil)
-
