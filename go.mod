@@ -6,6 +6,7 @@ require (
 	github.com/containerd/errdefs v1.0.0
 	github.com/docker/docker v28.5.2+incompatible
 	github.com/kelseyhightower/envconfig v1.4.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

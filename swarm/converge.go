@@ -140,8 +140,8 @@ func convergeBetter(a, b swarm.Task) bool {
 // (scale-down, drain, restart elsewhere) but not stopped yet, or still alive
 // on the node being drained.
 func convergeLeaving(t swarm.Task, drained string) bool {
-	if convergeTerminal(t.Status.State) {
-		return false
+	if convergeOrder[t.Status.State] == 0 || convergeTerminal(t.Status.State) {
+		return false // stopped, or orphaned (its node has been gone for a day)
 	}
 	if drained != "" && t.NodeID == drained {
 		return true

@@ -85,9 +85,27 @@ func replay(t *testing.T, sc scenario) replayResult {
 		res = replayResult{transcript: b.String(), final: final, calls: eng.counts(), stats: w.Stats()}
 		// The poller stops once nothing is followed; the bubble fails the
 		// test if a goroutine is left behind.
-		synctest.Wait()
+		watchStopped(t, w)
 	})
 	return res
+}
+
+// watchStopped waits (on the bubble's clock) until the watcher's poller has
+// stopped, as it must once nothing is followed.
+func watchStopped(t *testing.T, w *Watcher) {
+	t.Helper()
+	for i := 0; ; i++ {
+		w.mu.Lock()
+		running := w.running
+		w.mu.Unlock()
+		if !running {
+			return
+		}
+		if i == 1000 {
+			t.Fatal("the poller still runs after every Follow returned")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // writeSnapshot writes one snapshot as people read it (Text), preceded by

@@ -194,7 +194,6 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 		p.Phase = PhaseVerifying
 		p.VerifyRemaining = secs * time.Second
 		wake = now.Add(wait - (secs-1)*time.Second) // when the count changes, or the window ends
-		t.progressAt = now                          // waiting out the window is not being stuck
 	} else {
 		if !t.convergedAt.IsZero() {
 			t.taskFailed = true
@@ -333,7 +332,11 @@ func (t *convergeTracker) judgeBlind(now time.Time, err error) (ServiceProgress,
 		p.Phase, p.Reason = PhaseStuck, reason()
 		p.Stalled = now.Sub(t.progressAt)
 	default:
-		return t.last, time.Time{}
+		next := t.since.Add(t.cfg.Timeout)
+		if s := t.progressAt.Add(t.cfg.StuckAfter); p.Phase != PhaseVerifying && s.Before(next) {
+			next = s
+		}
+		return t.last, next
 	}
 	return t.finish(p, now)
 }

@@ -342,6 +342,13 @@ func (w *Watcher) serve() {
 		select {
 		case <-timer.C:
 		case <-w.wake:
+			// Events come in bursts (one per service an update touches, and
+			// the allocator's writes): let the burst end, then poll once.
+			time.Sleep(watchDebounce)
+			select {
+			case <-w.wake:
+			default:
+			}
 		}
 		fs := w.followed()
 		if len(fs) == 0 {
@@ -415,7 +422,7 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 	if !streamUp || now.Sub(w.servicesAt) >= w.cfg.Refresh {
 		stale.services = true
 	}
-	if !streamUp || now.Sub(w.nodesAt) >= w.cfg.Refresh || w.nodes == nil {
+	if w.nodes == nil || now.Sub(w.nodesAt) >= w.cfg.Refresh || (!streamUp && now.Sub(w.nodesAt) >= watchNodesFallback) {
 		stale.nodes = true
 	}
 
@@ -544,8 +551,12 @@ func (w *Watcher) listen(ctx context.Context) {
 		}
 		opened = true
 
+		connected := time.Now()
 		err := w.consume(sub, msgs, errs, &backoff)
 		cancel()
+		if time.Since(connected) > watchStreamSteady {
+			backoff = time.Second // it had been working: try again soon
+		}
 		w.mu.Lock()
 		w.streamUp = false
 		w.mu.Unlock()
@@ -607,6 +618,15 @@ type watchFollow struct {
 	seq    int
 	notify chan struct{}
 }
+
+// watchDebounce is how long the poller lets a burst of events settle before
+// it polls; watchNodesFallback how often nodes are listed while no events
+// arrive to say they changed (services are then listed every round).
+const (
+	watchDebounce      = 20 * time.Millisecond
+	watchNodesFallback = 2 * time.Second
+	watchStreamSteady  = 30 * time.Second
+)
 
 // watchQueueMax bounds the snapshots waiting for a slow caller; beyond it the
 // oldest give way (each snapshot is complete, so only intermediate steps are lost).

@@ -11,6 +11,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
 
@@ -40,10 +41,13 @@ func watchClient(t *testing.T) *client.Client {
 type watchServiceOpts struct {
 	replicas    uint64
 	global      bool
+	job         bool // replicated job: replicas completions, 2 at a time
 	image       string
 	args        []string
 	update      *swarm.UpdateConfig
 	constraints []string
+	mounts      []mount.Mount
+	restart     *swarm.RestartPolicy
 }
 
 // watchCreate creates a service (removing a leftover of the same name first)
@@ -63,14 +67,19 @@ func watchCreate(t *testing.T, cli *client.Client, name string, o watchServiceOp
 	spec := swarm.ServiceSpec{
 		Annotations: swarm.Annotations{Name: name, Labels: map[string]string{"swarmbot.test": "watch"}},
 		TaskTemplate: swarm.TaskSpec{
-			ContainerSpec: &swarm.ContainerSpec{Image: o.image, Args: o.args},
+			ContainerSpec: &swarm.ContainerSpec{Image: o.image, Args: o.args, Mounts: o.mounts},
 			Placement:     &swarm.Placement{Constraints: o.constraints},
+			RestartPolicy: o.restart,
 		},
 		UpdateConfig: o.update,
 	}
-	if o.global {
+	switch {
+	case o.global:
 		spec.Mode.Global = &swarm.GlobalService{}
-	} else {
+	case o.job:
+		total, conc := o.replicas, uint64(2)
+		spec.Mode.ReplicatedJob = &swarm.ReplicatedJob{TotalCompletions: &total, MaxConcurrent: &conc}
+	default:
 		r := o.replicas
 		spec.Mode.Replicated = &swarm.ReplicatedService{Replicas: &r}
 	}
@@ -252,7 +261,8 @@ func TestWatchUpdateToImageMissingOnANode(t *testing.T) {
 	op := Operation{Kind: OpUpdate, Service: id}
 	rec.t0 = time.Now()
 	got := watchFollowAll(t, w, op)
-	rec.save(t, "recorded-update-paused", "recorded: 2 replicas updated to an image that only dev01 has", op, scenarioExpect{Phase: PhasePaused, Reason: "No such image"})
+	rec.saveWith(t, "recorded-update-paused", "recorded: 2 replicas updated to an image that only dev01 has", op,
+		scenarioExpect{Phase: PhasePaused, Reason: "No such image"}, scenarioCfg{StuckAfter: scenarioDuration(30 * time.Second)})
 
 	final := got[len(got)-1]
 	s := final.Services[0]
@@ -284,8 +294,8 @@ func TestWatchStuckOnRejectedTasks(t *testing.T) {
 	op := Operation{Kind: OpCreate, Service: id}
 	rec.t0 = time.Now()
 	got := watchFollowAll(t, w, op)
-	sc := scenarioExpect{Phase: PhaseStuck, Reason: "No such image"}
-	rec.save(t, "recorded-create-stuck", "recorded: 1 replica, constrained to dev02, of an image only dev01 has; stuck after 20s", op, sc)
+	rec.saveWith(t, "recorded-create-stuck", "recorded: 1 replica, constrained to dev02, of an image only dev01 has; stuck after 20 s", op,
+		scenarioExpect{Phase: PhaseStuck, Reason: "No such image"}, scenarioCfg{StuckAfter: scenarioDuration(20 * time.Second)})
 
 	final := got[len(got)-1]
 	if final.Phase != PhaseStuck {
@@ -303,7 +313,7 @@ func TestWatchStuckOnRejectedTasks(t *testing.T) {
 // reason, then converged, and the CLI's closing lines.
 func TestWatchRollback(t *testing.T) {
 	cli := watchClient(t)
-	id := watchCreate(t, cli, "w4-rollback", watchServiceOpts{replicas: 2})
+	id := watchCreate(t, cli, "w4-rollback", watchServiceOpts{replicas: 2, update: &swarm.UpdateConfig{Monitor: 2 * time.Second}})
 	w := watchNew(cli, time.Minute)
 	watchConverged(t, w, OpCreate, id)
 	watchChange(t, cli, id, watchImage("swarmbot-test/ping:2"), swarm.ServiceUpdateOptions{})
@@ -530,28 +540,41 @@ func TestWatchManyOperationsShareOnePoller(t *testing.T) {
 	ids := make([]string, n)
 	w := watchNew(cli, time.Minute)
 	for i := range ids {
-		ids[i] = watchCreate(t, cli, fmt.Sprintf("w4-many-%d", i), watchServiceOpts{replicas: 1})
+		ids[i] = watchCreate(t, cli, fmt.Sprintf("w4-many-%d", i), watchServiceOpts{replicas: 1, update: &swarm.UpdateConfig{Monitor: 2 * time.Second}})
 	}
-	for _, id := range ids {
-		watchConverged(t, w, OpCreate, id)
-	}
+	watchAllConverged(t, w, OpCreate, ids)
 
 	count := &watchCountingEngine{Engine: cli}
 	w = watchNew(count, time.Minute)
 	for _, id := range ids {
 		watchChange(t, cli, id, watchImage("swarmbot-test/ping:2"), swarm.ServiceUpdateOptions{})
 	}
+	watchAllConverged(t, w, OpUpdate, ids)
+	polls := w.Stats().Polls
+	count.mu.Lock()
+	defer count.mu.Unlock()
+	perPoll := float64(count.calls["TaskList"]+count.calls["ServiceList"]+count.calls["NodeList"]) / float64(polls)
+	t.Logf("%d operations: %d polls, calls %v, %.2f calls per poll", n, polls, count.calls, perPoll)
+	if count.calls["TaskList"] > int(polls) || count.calls["ServiceList"] > int(polls) || count.calls["NodeList"] > int(polls) {
+		t.Errorf("more than one listing of a kind per poll: %d polls, %v", polls, count.calls)
+	}
+}
+
+// watchAllConverged follows one operation per service at once and fails
+// unless every one converges.
+func watchAllConverged(t *testing.T, w *Watcher, kind OperationKind, ids []string) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, n)
+	errs := make(chan error, len(ids))
 	for _, id := range ids {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(t.Context(), watchTestDeadline)
 			defer cancel()
-			p, err := w.Follow(ctx, Operation{Kind: OpUpdate, Service: id}, nil)
+			p, err := w.Follow(ctx, Operation{Kind: kind, Service: id}, nil)
 			if err == nil && p.Phase != PhaseConverged {
-				err = fmt.Errorf("%s ended %s:\n%s", id, p.Phase, p.Text())
+				err = fmt.Errorf("%s of %s ended %s:\n%s", kind, id, p.Phase, p.Text())
 			}
 			errs <- err
 		}()
@@ -563,13 +586,120 @@ func TestWatchManyOperationsShareOnePoller(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	polls := w.Stats().Polls
-	count.mu.Lock()
-	defer count.mu.Unlock()
-	perPoll := float64(count.calls["TaskList"]+count.calls["ServiceList"]+count.calls["NodeList"]) / float64(polls)
-	t.Logf("%d operations: %d polls, calls %v, %.2f calls per poll", n, polls, count.calls, perPoll)
-	if count.calls["TaskList"] > int(polls) || count.calls["ServiceList"] > int(polls) || count.calls["NodeList"] > int(polls) {
-		t.Errorf("more than one listing of a kind per poll: %d polls, %v", polls, count.calls)
+}
+
+// TestWatchStabilityWindowRestarts: a task that fails inside the stability
+// window is reported ("verify: Detected task failure"), and converged waits
+// for a whole new window after its replacement runs.
+func TestWatchStabilityWindowRestarts(t *testing.T) {
+	cli := watchClient(t)
+	shared := t.TempDir() // both nodes run on this host: a bind mount they share
+	script := `if [ ! -f /shared/failed-once ]; then touch /shared/failed-once; sleep 2; exit 1; fi; exec ping 127.0.0.1`
+	rec := newRecordingEngine(cli)
+	w := watchNew(rec, time.Minute)
+	rec.t0 = time.Now()
+	id := watchCreate(t, cli, "w4-window", watchServiceOpts{
+		replicas: 1,
+		args:     []string{"sh", "-c", script},
+		mounts:   []mount.Mount{{Type: mount.TypeBind, Source: shared, Target: "/shared"}},
+		restart:  &swarm.RestartPolicy{Delay: watchDuration(time.Second)},
+	})
+	op := Operation{Kind: OpCreate, Service: id}
+	got := watchFollowAll(t, w, op)
+	rec.save(t, "recorded-window-reset", "recorded: the first task fails 2 s after it starts, inside the stability window; its replacement runs", op, scenarioExpect{Phase: PhaseConverged})
+
+	final := got[len(got)-1]
+	if final.Phase != PhaseConverged {
+		t.Fatalf("ended %s:\n%s", final.Phase, final.Text())
+	}
+	failed := false
+	for _, p := range got {
+		if p.Services[0].TaskFailed && !failed {
+			failed = true
+			if !strings.Contains(p.Text(), "verify: Detected task failure") {
+				t.Errorf("task failed, but the text does not say so:\n%s", p.Text())
+			}
+		}
+	}
+	if !failed {
+		t.Fatal("no snapshot reported the task that failed inside the window")
+	}
+	// The window ran in full after the replacement started: the final
+	// snapshot comes at least Monitor after the running task's start (by
+	// the Engine's clock, on this same host).
+	ran := final.Services[0].Slots[0].StateSince
+	if end := final.Operation.Since.Add(final.Elapsed); end.Sub(ran) < convergeMonitorDefault-100*time.Millisecond {
+		t.Errorf("converged %s after the replacement ran; the window is %s", end.Sub(ran), convergeMonitorDefault)
+	}
+}
+
+func watchDuration(d time.Duration) *time.Duration { return &d }
+
+// TestWatchGlobalService: a global service converges per node, each node
+// named by its hostname.
+func TestWatchGlobalService(t *testing.T) {
+	cli := watchClient(t)
+	rec := newRecordingEngine(cli)
+	w := watchNew(rec, time.Minute)
+	rec.t0 = time.Now()
+	id := watchCreate(t, cli, "w4-global", watchServiceOpts{global: true})
+	op := Operation{Kind: OpCreate, Service: id}
+	got := watchFollowAll(t, w, op)
+	rec.save(t, "recorded-global", "recorded: create a global service on dev01 and dev02", op, scenarioExpect{Phase: PhaseConverged})
+	final := got[len(got)-1]
+	s := final.Services[0]
+	if final.Phase != PhaseConverged || s.Running != 2 || s.Desired != 2 {
+		t.Fatalf("ended %s %d/%d, want converged 2/2:\n%s", final.Phase, s.Running, s.Desired, final.Text())
+	}
+	if !strings.Contains(final.Text(), "dev01: running") || !strings.Contains(final.Text(), "dev02: running") {
+		t.Errorf("nodes not named by hostname:\n%s", final.Text())
+	}
+}
+
+// TestWatchReplicatedJob: a job is followed by its completions and ends
+// without a stability window.
+func TestWatchReplicatedJob(t *testing.T) {
+	cli := watchClient(t)
+	rec := newRecordingEngine(cli)
+	w := watchNew(rec, time.Minute)
+	rec.t0 = time.Now()
+	id := watchCreate(t, cli, "w4-job", watchServiceOpts{job: true, replicas: 3, args: []string{"sleep", "1"}})
+	op := Operation{Kind: OpCreate, Service: id}
+	got := watchFollowAll(t, w, op)
+	rec.save(t, "recorded-job", "recorded: a replicated job of 3 completions, 2 at a time, each sleeping 1 s", op, scenarioExpect{Phase: PhaseConverged})
+	final := got[len(got)-1]
+	s := final.Services[0]
+	if final.Phase != PhaseConverged || s.Running != 3 || s.Desired != 3 {
+		t.Fatalf("ended %s %d/%d, want converged 3/3:\n%s", final.Phase, s.Running, s.Desired, final.Text())
+	}
+	if !strings.Contains(final.Text(), "job progress: 3 out of 3 complete") || !strings.Contains(final.Text(), "job complete") {
+		t.Errorf("job text:\n%s", final.Text())
+	}
+	for _, p := range got {
+		if p.Phase == PhaseVerifying {
+			t.Errorf("a job waited out a stability window (snapshot #%d)", p.Seq)
+		}
+	}
+}
+
+// TestWatchNoSuitableNode: an unassigned task shows the scheduler's "no
+// suitable node" error, and the service is reported stuck with it.
+func TestWatchNoSuitableNode(t *testing.T) {
+	cli := watchClient(t)
+	rec := newRecordingEngine(cli)
+	w := watchNew(rec, 10*time.Second)
+	rec.t0 = time.Now()
+	id := watchCreate(t, cli, "w4-nowhere", watchServiceOpts{replicas: 1, constraints: []string{"node.labels.swarmbot-nowhere==yes"}})
+	op := Operation{Kind: OpCreate, Service: id}
+	got := watchFollowAll(t, w, op)
+	rec.saveWith(t, "recorded-no-suitable-node", "recorded: 1 replica constrained to a label no node has; stuck after 10 s", op,
+		scenarioExpect{Phase: PhaseStuck, Reason: "no suitable node"}, scenarioCfg{StuckAfter: scenarioDuration(10 * time.Second)})
+	final := got[len(got)-1]
+	if final.Phase != PhaseStuck || !strings.Contains(final.Services[0].Reason, "no suitable node") {
+		t.Fatalf("ended %s (%q), want stuck on no suitable node:\n%s", final.Phase, final.Services[0].Reason, final.Text())
+	}
+	if !strings.Contains(final.Text(), "1/1: no suitable node") {
+		t.Errorf("the unassigned task's error is not shown in its slot:\n%s", final.Text())
 	}
 }
 

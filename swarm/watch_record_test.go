@@ -226,12 +226,17 @@ func (r *recordingEngine) frame() {
 
 // save writes the recording as a scenario, under -record only.
 func (r *recordingEngine) save(t *testing.T, name, comment string, op Operation, expect scenarioExpect) {
+	r.saveWith(t, name, comment, op, expect, scenarioCfg{})
+}
+
+// saveWith is save with the watcher's configuration of the recorded run.
+func (r *recordingEngine) saveWith(t *testing.T, name, comment string, op Operation, expect scenarioExpect, cfg scenarioCfg) {
 	t.Helper()
 	if !watchRecording() {
 		return
 	}
 	r.mu.Lock()
-	sc := scenario{Comment: comment, Expect: expect, Frames: r.frames,
+	sc := scenario{Comment: comment, Expect: expect, Frames: r.frames, Config: cfg,
 		Op: scenarioOp{Kind: op.Kind, Service: op.Service, Node: op.Node, Services: op.Services}}
 	r.mu.Unlock()
 	b, err := json.MarshalIndent(sc, "", " ")
