@@ -80,9 +80,13 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 		return t.judgeGone(o)
 	}
 	if t.kind == OpRemove {
+		// The removal has not reached the Engine yet.
 		p := t.base(svc)
 		p.Phase = PhaseRemoving
-		return t.settle(p, now, 0, time.Time{})
+		if p, done := t.expire(p, now, svc, func() string { return fmt.Sprintf("service %s is still listed", p.Name) }); done {
+			return p, time.Time{}
+		}
+		return t.settle(p, now, t.cfg.StuckAfter, time.Time{})
 	}
 
 	in := convergeInput{

@@ -194,6 +194,8 @@ func (s ServiceProgress) lines(elapsed time.Duration) []string {
 		add("rollback: %s", s.Message)
 	}
 	switch {
+	case job && s.WaitingForTasks:
+		add("job progress: waiting for tasks")
 	case job:
 		add("job progress: %d out of %d complete", s.Running, s.Desired)
 		if s.Mode == "replicated job" {

@@ -438,8 +438,10 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 
 	if stale.services && len(ids) > 0 {
 		args := filters.NewArgs()
-		for id := range ids {
-			args.Add("id", id)
+		if len(ids) <= watchFilterMax {
+			for id := range ids {
+				args.Add("id", id)
+			}
 		}
 		list, err := w.call(ctx, func(ctx context.Context) (any, error) {
 			return w.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: args})
@@ -476,8 +478,14 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 	live := 0
 	for id := range ids {
 		if _, ok := w.services[id]; ok {
-			args.Add("service", id)
 			live++
+		}
+	}
+	if live <= watchFilterMax {
+		for id := range ids {
+			if _, ok := w.services[id]; ok {
+				args.Add("service", id)
+			}
 		}
 	}
 	obs.tasks = map[string][]swarm.Task{}
@@ -497,7 +505,9 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 			return fail("listing tasks", err)
 		}
 		for _, t := range list.([]swarm.Task) {
-			obs.tasks[t.ServiceID] = append(obs.tasks[t.ServiceID], t)
+			if ids[t.ServiceID] {
+				obs.tasks[t.ServiceID] = append(obs.tasks[t.ServiceID], t)
+			}
 		}
 	}
 	if removals && len(w.gone) > 0 {
@@ -618,6 +628,11 @@ type watchFollow struct {
 	seq    int
 	notify chan struct{}
 }
+
+// watchFilterMax is the most services named in one listing's filters; past
+// it, the listing asks for every service (or every up-to-date task) instead,
+// so the request stays short. Still one call either way.
+const watchFilterMax = 50
 
 // watchDebounce is how long the poller lets a burst of events settle before
 // it polls; watchNodesFallback how often nodes are listed while no events

@@ -54,17 +54,18 @@ func manyScenario(n int) scenario {
 	return sc
 }
 
-// TestWatchCostDoesNotGrowWithOperations follows the same update on 1, 10
-// and 20 services at once and counts the Engine calls of each round: one
-// task listing per round, whatever the number of operations; service and
-// node listings only when events (or the refresh) call for them.
+// TestWatchCostDoesNotGrowWithOperations follows the same update on 1, 10,
+// 20 and 60 services at once (past 50, listings stop naming services) and
+// counts the Engine calls of each round: one task listing per round,
+// whatever the number of operations; service and node listings only when
+// events (or the refresh) call for them.
 func TestWatchCostDoesNotGrowWithOperations(t *testing.T) {
 	type cost struct {
 		polls                              uint64
 		taskLists, serviceLists, nodeLists int
 	}
 	costs := map[int]cost{}
-	for _, n := range []int{1, 10, 20} {
+	for _, n := range []int{1, 10, 20, 60} {
 		synctest.Test(t, func(t *testing.T) {
 			eng := newReplayEngine(manyScenario(n))
 			w := NewWatcher(eng, WatchConfig{Logger: convergeQuietLog})
@@ -88,7 +89,7 @@ func TestWatchCostDoesNotGrowWithOperations(t *testing.T) {
 			}
 		})
 	}
-	for _, n := range []int{1, 10, 20} {
+	for _, n := range []int{1, 10, 20, 60} {
 		c := costs[n]
 		t.Logf("%2d operations: %d rounds, %d task listings, %d service listings, %d node listings", n, c.polls, c.taskLists, c.serviceLists, c.nodeLists)
 		if c.taskLists > int(c.polls) || c.serviceLists > int(c.polls) || c.nodeLists > int(c.polls) {
