@@ -206,12 +206,16 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 		t.notConvergedAt = now
 		p.Phase = phase
 		p.TaskFailed = t.taskFailed
+		// Tasks on their way up (or out) change within seconds: look often.
+		if convergeMoving(v) {
+			wake = now.Add(t.cfg.FastPoll)
+		}
 		// A rolling update with a delay sleeps between slots: look again
 		// when the next slot is due, and often for a while after.
 		if d := t.delay(svc); d > 0 && !v.latestRunning.IsZero() {
 			due := v.latestRunning.Add(d)
 			switch {
-			case due.After(now):
+			case due.After(now) && wake.IsZero():
 				wake = due
 			case now.Before(due.Add(convergeDueWindow)):
 				wake = now.Add(t.cfg.FastPoll)
@@ -380,6 +384,21 @@ func (t *convergeTracker) judgeGone(o *watchObservation) (ServiceProgress, time.
 		return t.finish(p, o.at)
 	}
 	return t.settle(p, o.at, t.cfg.StuckAfter, time.Time{})
+}
+
+// convergeMoving reports whether some task is on its way up without an error
+// (pending … starting), or on its way out: the next look will likely differ.
+func convergeMoving(v convergeView) bool {
+	if len(v.leaving) > 0 {
+		return true
+	}
+	for _, s := range v.slots {
+		o := convergeOrder[swarm.TaskState(s.State)]
+		if o > 0 && o < convergeOrder[swarm.TaskStateRunning] && s.Err == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // convergeFreeze picks the nodes a global job is waited on: those with a task

@@ -236,7 +236,7 @@ func (r *recordingEngine) saveWith(t *testing.T, name, comment string, op Operat
 		return
 	}
 	r.mu.Lock()
-	sc := scenario{Comment: comment, Expect: expect, Frames: r.frames, Config: cfg,
+	sc := scenario{Comment: comment, Expect: expect, Frames: recordStart(r.frames), Config: cfg,
 		Op: scenarioOp{Kind: op.Kind, Service: op.Service, Node: op.Node, Services: op.Services}}
 	r.mu.Unlock()
 	b, err := json.MarshalIndent(sc, "", " ")
@@ -248,4 +248,35 @@ func (r *recordingEngine) saveWith(t *testing.T, name, comment string, op Operat
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s (%d frames)", path, len(sc.Frames))
+}
+
+// recordStart merges the frames of the first moments (the watcher's first
+// inspections and listings, milliseconds apart) into one frame at zero: how
+// things stood when the Follow began.
+func recordStart(frames []scenarioFrame) []scenarioFrame {
+	const start = 100 * time.Millisecond
+	if len(frames) == 0 {
+		return frames
+	}
+	first := scenarioFrame{}
+	i := 0
+	for ; i < len(frames) && time.Duration(frames[i].At) < start; i++ {
+		f := frames[i]
+		if f.Services != nil {
+			first.Services = f.Services
+		}
+		if f.Nodes != nil {
+			first.Nodes = f.Nodes
+		}
+		if f.Tasks != nil {
+			first.Tasks = f.Tasks
+		}
+		if f.Removing != nil {
+			first.Removing = f.Removing
+		}
+	}
+	if i == 0 {
+		return frames
+	}
+	return append([]scenarioFrame{first}, frames[i:]...)
 }
