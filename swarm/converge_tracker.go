@@ -7,6 +7,12 @@ import (
 	"github.com/docker/docker/api/types/swarm"
 )
 
+// convergeVerifyLead is how long before the stability window ends the last
+// look may come and still end it. The CLI ends the window on a look that
+// came up to one of its polls (200 ms) earlier; so does the watcher, with
+// the window counted from when the Engine says the last task started.
+const convergeVerifyLead = 200 * time.Millisecond
+
 // convergeDueWindow is how long after a slot is due the poller keeps looking
 // fast: the Engine starts the next slot a little after the delay, by its clock.
 const convergeDueWindow = 2 * time.Second
@@ -26,7 +32,6 @@ type convergeTracker struct {
 	rollback   bool
 	firstState *swarm.UpdateStatus // a drain ignores the update status it found
 	frozen     map[string]bool     // global job: nodes of the first observation
-	lastUpdate swarm.UpdateStatus  // last honoured update status
 
 	convergedAt    time.Time // start of the stability window; zero when not converged
 	notConvergedAt time.Time // start of the last observation that was not converged
@@ -119,7 +124,7 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 	default:
 		p := t.base(svc)
 		p.Phase, p.Reason = PhaseFailed, "unrecognized service mode"
-		return t.finish(p, now)
+		return t.finish(p)
 	}
 
 	p := t.base(svc)
@@ -133,7 +138,6 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 
 	// The Engine's update status, as the CLI reads it.
 	if us := t.honoured(svc); us != nil {
-		t.lastUpdate = *us
 		p.UpdateState, p.Message = string(us.State), us.Message
 		switch us.State {
 		case swarm.UpdateStateUpdating:
@@ -143,12 +147,12 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 		case swarm.UpdateStatePaused:
 			p.Rollback = t.rollback
 			p.Phase, p.Reason = PhasePaused, convergePausedReason(in, v, us.Message)
-			return t.finish(p, now)
+			return t.finish(p)
 		case swarm.UpdateStateRollbackPaused:
 			t.rollback = true
 			p.Rollback = true
 			p.Phase, p.Reason = PhaseFailed, convergePausedReason(in, v, us.Message)
-			return t.finish(p, now)
+			return t.finish(p)
 		}
 	}
 	p.Rollback = t.rollback || t.kind == OpRollback
@@ -165,7 +169,7 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 	if v.converged {
 		if t.mode == "replicated job" || t.mode == "global job" {
 			p.Phase = PhaseConverged // jobs stay done: no stability window (the CLI's rule)
-			return t.finish(p, now)
+			return t.finish(p)
 		}
 		// The window starts when the last task changed, which the Engine
 		// stamps, but not before the last observation that was not converged.
@@ -187,17 +191,19 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 			t.convergedAt = at // a task restarted between two looks: the window starts again
 		}
 		t.taskFailed = false
-		monitor := p.Monitor
-		end := t.convergedAt.Add(monitor)
-		if !now.Before(end) {
+		end := t.convergedAt.Add(p.Monitor)
+		if !now.Before(end.Add(-convergeVerifyLead)) {
 			p.Phase = PhaseConverged
-			return t.finish(p, now)
+			return t.finish(p)
 		}
 		wait := end.Sub(now)
 		secs := (wait + time.Second - 1) / time.Second // whole seconds, rounded up: 5, 4, 3, 2, 1 as the CLI counts
 		p.Phase = PhaseVerifying
 		p.VerifyRemaining = secs * time.Second
-		wake = now.Add(wait - (secs-1)*time.Second) // when the count changes, or the window ends
+		wake = now.Add(wait - (secs-1)*time.Second) // when the count changes
+		if last := end.Add(-convergeVerifyLead); last.Before(wake) {
+			wake = last // the look that ends the window
+		}
 	} else {
 		if !t.convergedAt.IsZero() {
 			t.taskFailed = true
@@ -302,7 +308,7 @@ func (t *convergeTracker) expire(p ServiceProgress, now time.Time, svc swarm.Ser
 	default:
 		return p, false
 	}
-	p, _ = t.finish(p, now)
+	p, _ = t.finish(p)
 	return p, true
 }
 
@@ -322,7 +328,7 @@ func (t *convergeTracker) settle(p ServiceProgress, now time.Time, stuckAfter ti
 	return p, next
 }
 
-func (t *convergeTracker) finish(p ServiceProgress, _ time.Time) (ServiceProgress, time.Time) {
+func (t *convergeTracker) finish(p ServiceProgress) (ServiceProgress, time.Time) {
 	t.final = true
 	t.last = p
 	return p, time.Time{}
@@ -346,7 +352,7 @@ func (t *convergeTracker) judgeBlind(now time.Time, err error) (ServiceProgress,
 		}
 		return t.last, next
 	}
-	return t.finish(p, now)
+	return t.finish(p)
 }
 
 // judgeGone handles a service the swarm no longer lists: the goal of rm, a
@@ -357,7 +363,7 @@ func (t *convergeTracker) judgeGone(o *watchObservation) (ServiceProgress, time.
 	p.VerifyRemaining, p.TaskFailed = 0, false
 	if t.kind != OpRemove {
 		p.Phase, p.Reason = PhaseFailed, fmt.Sprintf("service %s was removed", t.name)
-		return t.finish(p, o.at)
+		return t.finish(p)
 	}
 	p.Leaving = 0
 	for _, task := range o.removing[t.id] {
@@ -367,7 +373,7 @@ func (t *convergeTracker) judgeGone(o *watchObservation) (ServiceProgress, time.
 	}
 	if p.Leaving == 0 {
 		p.Phase = PhaseRemoved
-		return t.finish(p, o.at)
+		return t.finish(p)
 	}
 	p.Phase = PhaseRemoving
 	if t.minLeaving < 0 || p.Leaving < t.minLeaving {
@@ -376,12 +382,12 @@ func (t *convergeTracker) judgeGone(o *watchObservation) (ServiceProgress, time.
 	reason := fmt.Sprintf("%s still stopping", progressPlural(p.Leaving, "task"))
 	if !o.at.Before(t.since.Add(t.cfg.Timeout)) {
 		p.Phase, p.Reason = PhaseTimedOut, reason
-		return t.finish(p, o.at)
+		return t.finish(p)
 	}
 	if o.at.Sub(t.progressAt) >= t.cfg.StuckAfter {
 		p.Phase, p.Reason = PhaseStuck, reason
 		p.Stalled = o.at.Sub(t.progressAt)
-		return t.finish(p, o.at)
+		return t.finish(p)
 	}
 	return t.settle(p, o.at, t.cfg.StuckAfter, time.Time{})
 }

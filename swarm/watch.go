@@ -88,6 +88,7 @@ type Watcher struct {
 	nodes      convergeNodes
 	servicesAt time.Time
 	nodesAt    time.Time
+	failing    bool // the last round failed (logged once, not every round)
 }
 
 type watchStale struct{ services, nodes bool }
@@ -372,10 +373,12 @@ func (w *Watcher) serve() {
 		d := interval
 		if !next.IsZero() {
 			if until := time.Until(next); until < d {
-				d = max(until, 10*time.Millisecond)
+				d = until
 			}
 		}
-		timer.Reset(d)
+		// However many operations ask for a look, and when, rounds come at
+		// most every watchMinRound: their wishes share the next one.
+		timer.Reset(max(d, watchMinRound-time.Since(obs.at)))
 	}
 }
 
@@ -427,7 +430,10 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 	}
 
 	fail := func(what string, err error) *watchObservation {
-		w.log.Warn("convergence poll failed", "call", what, "err", err)
+		if !w.failing {
+			w.log.Warn("convergence poll failed; trying again", "call", what, "err", err)
+			w.failing = true
+		}
 		w.mu.Lock()
 		w.stale.services = w.stale.services || stale.services
 		w.stale.nodes = w.stale.nodes || stale.nodes
@@ -443,14 +449,14 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 				args.Add("id", id)
 			}
 		}
-		list, err := w.call(ctx, func(ctx context.Context) (any, error) {
+		list, err := watchCall(ctx, w.cfg.CallTimeout, func(ctx context.Context) ([]swarm.Service, error) {
 			return w.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: args})
 		})
 		if err != nil {
 			return fail("listing services", err)
 		}
 		services := map[string]swarm.Service{}
-		for _, s := range list.([]swarm.Service) {
+		for _, s := range list {
 			if ids[s.ID] { // the id filter matches prefixes
 				services[s.ID] = s
 			}
@@ -464,13 +470,13 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 		w.services, w.gone, w.servicesAt = services, gone, now
 	}
 	if stale.nodes {
-		list, err := w.call(ctx, func(ctx context.Context) (any, error) {
+		list, err := watchCall(ctx, w.cfg.CallTimeout, func(ctx context.Context) ([]swarm.Node, error) {
 			return w.api.NodeList(ctx, swarm.NodeListOptions{})
 		})
 		if err != nil {
 			return fail("listing nodes", err)
 		}
-		w.nodes, w.nodesAt = convergeNodeIndex(list.([]swarm.Node)), now
+		w.nodes, w.nodesAt = convergeNodeIndex(list), now
 	}
 	obs.services, obs.gone, obs.nodes = w.services, w.gone, w.nodes
 
@@ -490,7 +496,7 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 	}
 	obs.tasks = map[string][]swarm.Task{}
 	if live > 0 {
-		list, err := w.call(ctx, func(ctx context.Context) (any, error) {
+		list, err := watchCall(ctx, w.cfg.CallTimeout, func(ctx context.Context) ([]swarm.Task, error) {
 			return w.api.TaskList(ctx, swarm.TaskListOptions{Filters: args})
 		})
 		if err != nil {
@@ -504,32 +510,36 @@ func (w *Watcher) observe(ctx context.Context, fs []*watchFollow) *watchObservat
 			}
 			return fail("listing tasks", err)
 		}
-		for _, t := range list.([]swarm.Task) {
+		for _, t := range list {
 			if ids[t.ServiceID] {
 				obs.tasks[t.ServiceID] = append(obs.tasks[t.ServiceID], t)
 			}
 		}
 	}
 	if removals && len(w.gone) > 0 {
-		list, err := w.call(ctx, func(ctx context.Context) (any, error) {
+		list, err := watchCall(ctx, w.cfg.CallTimeout, func(ctx context.Context) ([]swarm.Task, error) {
 			return w.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("desired-state", "remove"))})
 		})
 		if err != nil {
 			return fail("listing stopping tasks", err)
 		}
 		obs.removing = map[string][]swarm.Task{}
-		for _, t := range list.([]swarm.Task) {
+		for _, t := range list {
 			if w.gone[t.ServiceID] {
 				obs.removing[t.ServiceID] = append(obs.removing[t.ServiceID], t)
 			}
 		}
 	}
+	if w.failing {
+		w.log.Info("convergence poll works again")
+		w.failing = false
+	}
 	return obs
 }
 
-// call makes one Engine call, bounded by the call timeout.
-func (w *Watcher) call(ctx context.Context, fn func(context.Context) (any, error)) (any, error) {
-	ctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+// watchCall makes one Engine call, bounded by the call timeout.
+func watchCall[T any](ctx context.Context, timeout time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return fn(ctx)
 }
@@ -635,10 +645,13 @@ type watchFollow struct {
 const watchFilterMax = 50
 
 // watchDebounce is how long the poller lets a burst of events settle before
-// it polls; watchNodesFallback how often nodes are listed while no events
-// arrive to say they changed (services are then listed every round).
+// it polls; watchMinRound the shortest time between two rounds that timers
+// ask for (the CLI's poll interval); watchNodesFallback how often nodes are
+// listed while no events arrive to say they changed (services are then
+// listed every round).
 const (
 	watchDebounce      = 20 * time.Millisecond
+	watchMinRound      = 200 * time.Millisecond
 	watchNodesFallback = 2 * time.Second
 	watchStreamSteady  = 30 * time.Second
 )
