@@ -555,3 +555,26 @@ func TestRedisDownRefusesChangesKeepsReads(t *testing.T) {
 		t.Errorf("once Redis is back the scale made %d changes, want 1:\n%s", n, h.rec.lastReplyTo(t, alice.ID).Text())
 	}
 }
+
+// A follower that panics on resume ends its operation as failed, and the
+// process goes on.
+func TestResumePanicEndsTheOperation(t *testing.T) {
+	h := newHarness(t, commands.Policy{})
+	op := Operation{ID: "boom1", Requester: alice, Command: "scale ping=2", Verb: "scale", What: "scale ping 4 → 2", Target: "ping",
+		Place: Place{Channel: "C0OPS", ID: "op-boom1"}, State: OpFollowing, Started: time.Now(), Applied: time.Now(),
+		Follow: []swarm.Operation{{Kind: swarm.OpScale, Service: "idping"}}}
+	if err := h.stores.Operations.Put(t.Context(), op); err != nil {
+		t.Fatal(err)
+	}
+	h.w.panics = true
+	if n, err := h.d.Resume(t.Context(), h.rec); n != 1 || err != nil {
+		t.Fatalf("Resume: %d, %v", n, err)
+	}
+	th := h.rec.waitFinal(t, op.Place, 30*time.Second)
+	if c := th.lastCard(); c.Phase != PhaseFailed {
+		t.Errorf("the card ends %s, want failed", c.Phase)
+	}
+	if ops, _ := h.stores.Operations.InFlight(t.Context()); len(ops) != 0 {
+		t.Errorf("%d operations still in flight after the panic", len(ops))
+	}
+}

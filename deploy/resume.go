@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,14 @@ func (d *Deployer) Resume(ctx context.Context, fe Frontend) (int, error) {
 		go func() {
 			defer cancel(nil)
 			defer d.untrack(op.ID)
+			defer func() {
+				// A panic here has no Handle to catch it: it ends the
+				// operation, rather than the process, or a loop of resumes.
+				if v := recover(); v != nil {
+					d.log.ErrorContext(rctx, "panic following a resumed operation", "operation", op.ID, "panic", redact(fmt.Sprint(v)), "stack", string(debug.Stack()))
+					d.finish(rctx, &op, fe.Operation(op.Place), nil, PhaseFailed, "swarmbot failed inside while following it; the details are in its log")
+				}
+			}()
 			d.resume(rctx, op, fe)
 		}()
 	}
