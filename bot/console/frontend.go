@@ -78,48 +78,41 @@ func (r reporter) Event(_ context.Context, e deploy.Event) error {
 
 // card shows an operation's status card: its name the first time, its
 // progress live on a terminal while it runs, and its last progress lines
-// for good when it ends.
+// for good when it ends. f.mu is held while drawing, so that a tick cannot
+// draw an older card over a newer one.
 func (f *frontend) card(at deploy.Place, c deploy.Card) {
 	f.mu.Lock()
-	first := !f.named[at]
-	f.named[at] = true
-	if c.Final {
-		if f.live != nil && f.live.at == at {
-			f.live = nil
-		}
-	} else {
-		f.live = &liveCard{at: at, card: c, seen: f.now()}
-	}
-	live := f.liveLines()
-	f.mu.Unlock()
-
-	if first {
+	defer f.mu.Unlock()
+	if !f.named[at] {
+		f.named[at] = true
 		f.s.print(headerLine(c))
 	}
-	if c.Final {
-		f.s.setLive(live)
-		f.s.print(progressLines(c)...)
+	if !c.Final {
+		f.live = &liveCard{at: at, card: c, seen: f.now()}
+		f.s.setLive(f.liveLines())
 		return
 	}
-	f.s.setLive(live)
+	if f.live != nil && f.live.at == at {
+		f.live = nil
+		f.s.setLive(nil)
+	}
+	f.s.print(progressLines(c)...)
 }
 
 // tick redraws the live card, so that its elapsed time counts.
 func (f *frontend) tick() {
 	f.mu.Lock()
-	live := f.liveLines()
-	running := f.live != nil
-	f.mu.Unlock()
-	if running {
-		f.s.setLive(live)
+	defer f.mu.Unlock()
+	if f.live != nil {
+		f.s.setLive(f.liveLines())
 	}
 }
 
 // clearLive forgets the live card (its change stopped being followed).
 func (f *frontend) clearLive() {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.live = nil
-	f.mu.Unlock()
 	f.s.setLive(nil)
 }
 
