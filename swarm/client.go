@@ -54,11 +54,20 @@ func New(api Engine) *Client {
 	return &Client{api: api, now: time.Now}
 }
 
-// Connect opens the Engine at host, or, when host is empty, at the standard
+// Connect is Dial, then New.
+func Connect(host string) (*Client, io.Closer, error) {
+	api, closer, err := Dial(host)
+	if err != nil {
+		return nil, nil, err
+	}
+	return New(api), closer, nil
+}
+
+// Dial opens the Engine at host, or, when host is empty, at the standard
 // DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI does.
 // The API version is negotiated: the client's default may be newer than the
 // daemon's (Debian's 20.10 engine speaks API 1.41).
-func Connect(host string) (*Client, io.Closer, error) {
+func Dial(host string) (Engine, io.Closer, error) {
 	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
 	if host != "" {
 		opts = append(opts, client.WithHost(host))
@@ -67,7 +76,7 @@ func Connect(host string) (*Client, io.Closer, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("connecting to the Docker Engine: %w", err)
 	}
-	return New(c), c, nil
+	return c, c, nil
 }
 
 // ErrNotManager says the Engine is not a manager of a swarm, so it cannot

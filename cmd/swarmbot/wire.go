@@ -66,11 +66,12 @@ func wire(ctx context.Context, cfg config.Config, o wireOptions) (*bot, error) {
 	b.log = log
 	b.metrics = metrics.New()
 
-	sw, closer, err := swarm.Connect("")
+	api, closer, err := swarm.Dial("")
 	if err != nil {
 		return nil, err
 	}
 	b.closers = append(b.closers, closer)
+	sw := swarm.New(swarm.Observed(api, b.metrics.EngineCall))
 	cctx, cancel := context.WithTimeout(ctx, engineCheckTimeout)
 	err = sw.CheckManager(cctx)
 	cancel()
