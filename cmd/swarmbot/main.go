@@ -3,7 +3,7 @@
 //	swarmbot serve     run the Slack bot (socket mode)
 //	swarmbot console   run the bot in a terminal (--user NAME)
 //	swarmbot config    print the configuration (secrets as set/unset)
-//	swarmbot healthcheck  exit 0 when serve's /healthz answers (for the image's HEALTHCHECK)
+//	swarmbot healthcheck  exit 0 when serve's /healthz answers (--ready: /readyz)
 //	swarmbot version   print the version
 package main
 
@@ -27,8 +27,8 @@ Usage:
   swarmbot serve     run the Slack bot (socket mode)
   swarmbot console   run the bot in a terminal (--user NAME: who you act as)
   swarmbot config    print the configuration (secrets show as set/unset)
-  swarmbot healthcheck
-                     exit 0 when serve's /healthz answers on SWARMBOT_HTTP_ADDR
+  swarmbot healthcheck [--ready]
+                     exit 0 when serve's /healthz (--ready: /readyz) answers
   swarmbot version   print the version
 
 The Engine is the one DOCKER_HOST (or the default socket) points at; every other
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 0
 	case "healthcheck":
-		return healthcheck(ctx, stdout, stderr)
+		return healthcheck(ctx, args[1:], stdout, stderr)
 	case "console":
 		return runConsole(ctx, args[1:], stdin, stdout, stderr)
 	case "serve":
