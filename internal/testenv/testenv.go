@@ -141,11 +141,13 @@ type RedisServer struct {
 	URL  string
 	bin  string
 	dir  string
+	args []string
 	cmd  *exec.Cmd
 }
 
-// StartRedisServer starts a private redis-server on a free loopback port.
-func StartRedisServer(t testing.TB) *RedisServer {
+// StartRedisServer starts a private redis-server on a free loopback port;
+// args are more of its options (e.g. "--requirepass", "secret").
+func StartRedisServer(t testing.TB, args ...string) *RedisServer {
 	t.Helper()
 	bin := os.Getenv("SWARMBOT_TEST_REDIS_SERVER")
 	if bin == "" {
@@ -160,7 +162,7 @@ func StartRedisServer(t testing.TB) *RedisServer {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &RedisServer{Addr: addr, URL: "redis://" + addr + "/0", bin: bin, dir: t.TempDir()}
+	s := &RedisServer{Addr: addr, URL: "redis://" + addr + "/0", bin: bin, dir: t.TempDir(), args: args}
 	s.Start(t)
 	t.Cleanup(s.Stop)
 	return s
@@ -170,7 +172,7 @@ func StartRedisServer(t testing.TB) *RedisServer {
 func (s *RedisServer) Start(t testing.TB) {
 	t.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	s.cmd = exec.Command(s.bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", s.dir)
+	s.cmd = exec.Command(s.bin, append([]string{"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", s.dir}, s.args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = nil, nil
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("starting redis-server: %v", err)
