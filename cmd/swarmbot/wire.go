@@ -99,6 +99,7 @@ func wire(ctx context.Context, cfg config.Config, o wireOptions) (*bot, error) {
 
 	lockOpts := lock.Options{Cluster: cfg.Cluster, TTL: cfg.LockTTL}
 	if url := cfg.RedisURL.Value(); url != "" {
+		lock.LogRedisTo(log)
 		rdb, err := lock.NewRedisClient(url)
 		if err != nil {
 			b.close()
