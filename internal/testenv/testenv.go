@@ -38,6 +38,10 @@ const howTo = `start it with: eval "$(scripts/testenv up)"  (needs root, dockerd
 var (
 	lockOnce sync.Once
 	lockErr  error
+	// lockFile holds the environment's lock. It must stay reachable: an
+	// unreachable *os.File is closed by its finalizer at the next GC, and
+	// closing it releases the lock while the tests still run.
+	lockFile *os.File
 )
 
 // Swarm returns the environment after checking that both daemons are set; the
@@ -128,6 +132,7 @@ func exclusive(t testing.TB, managerHost string) {
 		}
 		// Held until the process exits; the kernel releases it then.
 		lockErr = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		lockFile = f
 	})
 	if lockErr != nil {
 		t.Fatalf("taking the test environment's lock: %v", lockErr)
