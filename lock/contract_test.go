@@ -50,6 +50,7 @@ var contract = []struct {
 	{"SeenFence", testSeenFence},
 	{"ListAndClusters", testList},
 	{"BadRequests", testBadRequests},
+	{"SetThread", testSetThread},
 }
 
 func runContract(t *testing.T, b backend) {
@@ -614,3 +615,38 @@ func memoryBackend() backend {
 }
 
 func TestMemoryContract(t *testing.T) { runContract(t, memoryBackend()) }
+
+// A lease taken before its operation's thread existed records the thread
+// afterwards; others then see it. A lease that no longer holds the lock
+// cannot change what the new holder shows.
+func testSetThread(t *testing.T, b backend) {
+	lk := b.open(t, newCluster(t))
+	req := request(Service("ping"), "U0ALICE", "update ping → alpine:3.7")
+	req.Channel, req.ThreadTS = "", ""
+	l := mustAcquire(t, lk, req)
+	if err := l.SetThread(t.Context(), "C0OPS", "1714557600.000200"); err != nil {
+		t.Fatal(err)
+	}
+	other := b.open(t, clusterOf(lk))
+	got, err := other.Inspect(t.Context(), Service("ping"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := l.Holder()
+	want.Until = got.Until
+	if got.Channel != "C0OPS" || got.ThreadTS != "1714557600.000200" || !sameHolder(got, want) {
+		t.Errorf("after SetThread the holder is\n %+v\nwant\n %+v", got, want)
+	}
+	if _, err := other.Acquire(t.Context(), request(Service("ping"), "U0BOB", "scale ping 1")); heldBy(t, err).ThreadTS != "1714557600.000200" {
+		t.Error("a refusal does not show the thread set after the lock was taken")
+	}
+	released(t, l)
+	l2 := mustAcquire(t, other, request(Service("ping"), "U0BOB", "scale ping 1"))
+	defer released(t, l2)
+	if err := l.SetThread(t.Context(), "C0X", "1"); !errors.Is(err, ErrLost) {
+		t.Errorf("SetThread of a released lease: got %v, want ErrLost", err)
+	}
+	if h, _ := other.Inspect(t.Context(), Service("ping")); h.UserID != "U0BOB" || h.ThreadTS == "1" {
+		t.Errorf("a stale lease changed the new holder: %+v", h)
+	}
+}

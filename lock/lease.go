@@ -17,6 +17,8 @@ type leaseStore interface {
 	release(ctx context.Context, res Resource, token string) (ok bool, err error)
 	// advance moves the lease's fence above seen, and the counter with it.
 	advance(ctx context.Context, res Resource, token string, seen int64) (fence int64, ok bool, err error)
+	// setHolder replaces what is shown of the holder (not its fence or TTL).
+	setHolder(ctx context.Context, res Resource, token string, h Holder) (ok bool, err error)
 }
 
 // Lease is a held lock. An operation's lease is renewed every TTL/3 until
@@ -98,6 +100,29 @@ func (l *Lease) Advance(ctx context.Context, seen int64) (int64, error) {
 	l.holder.Fence = fence
 	l.mu.Unlock()
 	return fence, nil
+}
+
+// SetThread records where the operation's thread is (a Slack channel and
+// the thread's ts), for a lease taken before its thread existed: whoever is
+// refused, lists or inspects the lock then finds it. It works only while the
+// lease holds the lock; otherwise the error wraps ErrLost.
+func (l *Lease) SetThread(ctx context.Context, channel, threadTS string) error {
+	h := l.Holder()
+	res := h.Resource
+	h.Channel, h.ThreadTS = channel, threadTS
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
+	ok, err := l.store.setHolder(ctx, res, l.token, h)
+	if err != nil {
+		return fmt.Errorf("recording the thread of the lock on %s: %w", res, err)
+	}
+	if !ok {
+		return fmt.Errorf("recording the thread of the lock on %s: %w: no longer held by this lease", res, ErrLost)
+	}
+	l.mu.Lock()
+	l.holder.Channel, l.holder.ThreadTS = channel, threadTS
+	l.mu.Unlock()
+	return nil
 }
 
 // Release stops renewing and removes the lock if this lease still holds it

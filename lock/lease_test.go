@@ -44,6 +44,9 @@ func (scripted) release(context.Context, Resource, string) (bool, error) { retur
 func (scripted) advance(context.Context, Resource, string, int64) (int64, bool, error) {
 	return 0, false, errors.New("not scripted")
 }
+func (scripted) setHolder(context.Context, Resource, string, Holder) (bool, error) {
+	return false, errors.New("not scripted")
+}
 
 var errDown = fmt.Errorf("%w: dial tcp 127.0.0.1:6379: connect: connection refused", ErrUnavailable)
 

@@ -194,3 +194,15 @@ func (m *Memory) advance(ctx context.Context, res Resource, token string, seen i
 	cur.holder.Fence = m.nextFence(res, seen)
 	return cur.holder.Fence, true, nil
 }
+
+func (m *Memory) setHolder(ctx context.Context, res Resource, token string, h Holder) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur := m.current(res, time.Now())
+	if cur == nil || cur.token != token {
+		return false, nil
+	}
+	h.Fence, h.Until = cur.holder.Fence, cur.holder.Until
+	cur.holder = h
+	return true, nil
+}

@@ -38,6 +38,9 @@ var (
 	//go:embed scripts/force_unlock.lua
 	forceUnlockLua    string
 	forceUnlockScript = redis.NewScript(forceUnlockLua)
+	//go:embed scripts/set_info.lua
+	setInfoLua    string
+	setInfoScript = redis.NewScript(setInfoLua)
 )
 
 // Redis is the Locker for one swarm in a Redis shared by every swarmbot
@@ -108,6 +111,14 @@ type record struct {
 	Instance  string    `json:"instance,omitempty"`
 }
 
+// recordOf is what is stored of a holder in the lock's info field.
+func recordOf(h Holder) ([]byte, error) {
+	return json.Marshal(record{
+		Kind: h.Resource.Kind, Name: h.Resource.Name, UserName: h.UserName, Operation: h.Operation,
+		Channel: h.Channel, ThreadTS: h.ThreadTS, Reason: h.Reason, Since: h.Since, Instance: h.Instance,
+	})
+}
+
 // Acquire implements Locker.
 func (r *Redis) Acquire(ctx context.Context, req Request) (*Lease, error) {
 	doing := "acquiring the lock on " + req.Resource.String()
@@ -119,10 +130,7 @@ func (r *Redis) Acquire(ctx context.Context, req Request) (*Lease, error) {
 		ttl = req.For
 	}
 	h := holderFor(req, r.opts.Instance, time.Now(), ttl)
-	info, err := json.Marshal(record{
-		Kind: h.Resource.Kind, Name: h.Resource.Name, UserName: h.UserName, Operation: h.Operation,
-		Channel: h.Channel, ThreadTS: h.ThreadTS, Reason: h.Reason, Since: h.Since, Instance: h.Instance,
-	})
+	info, err := recordOf(h)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", doing, err)
 	}
@@ -353,6 +361,19 @@ func (r *Redis) advance(ctx context.Context, res Resource, token string, seen in
 	}
 	fence, err := integer(vals, 1)
 	return fence, err == nil, err
+}
+
+func (r *Redis) setHolder(ctx context.Context, res Resource, token string, h Holder) (bool, error) {
+	info, err := recordOf(h)
+	if err != nil {
+		return false, err
+	}
+	lockKey, _ := r.keys(res)
+	n, err := setInfoScript.Run(ctx, r.rdb, []string{lockKey}, token, info).Int()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return n == 1, nil
 }
 
 // run runs a script that returns an array whose first element is a flag.

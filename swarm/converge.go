@@ -76,22 +76,7 @@ func (n convergeNodes) name(id string) string {
 	if nd, ok := n[id]; ok && nd.name != "" {
 		return nd.name
 	}
-	return progressShortID(id)
-}
-
-// convergeMode names a service's mode as `docker service ls` does.
-func convergeMode(m swarm.ServiceMode) string {
-	switch {
-	case m.Replicated != nil:
-		return "replicated"
-	case m.Global != nil:
-		return "global"
-	case m.ReplicatedJob != nil:
-		return "replicated job"
-	case m.GlobalJob != nil:
-		return "global job"
-	}
-	return ""
+	return shortID(id)
 }
 
 // convergeView is one observation of a service, judged by the rules.
@@ -447,7 +432,7 @@ func convergeReason(in convergeInput, v convergeView) string {
 		}
 		waits = append(waits, fmt.Sprintf("%s is %s %s", label, s.State, where))
 	}
-	if n := v.desired - len(waits) - v.running; n > 0 && convergeMode(in.svc.Spec.Mode) == "replicated" {
+	if n := v.desired - len(waits) - v.running; n > 0 && modeName(in.svc.Spec.Mode) == "replicated" {
 		waits = append(waits, fmt.Sprintf("%s without a task yet", progressPlural(n, "slot")))
 	}
 	if len(v.leaving) > 0 {
@@ -475,7 +460,7 @@ func convergeTaskError(t swarm.Task, nodes convergeNodes) string {
 	if t.NodeID != "" {
 		where = "on " + nodes.name(t.NodeID)
 	}
-	return fmt.Sprintf("%s (task %s %s %s)", strings.ReplaceAll(t.Status.Err, "\n", " "), progressShortID(t.ID), t.Status.State, where)
+	return fmt.Sprintf("%s (task %s %s %s)", strings.ReplaceAll(t.Status.Err, "\n", " "), shortID(t.ID), t.Status.State, where)
 }
 
 // convergePausedReason finds the task a paused update names ("update paused
@@ -486,7 +471,7 @@ func convergePausedReason(in convergeInput, v convergeView, message string) stri
 			if t.Status.Err != "" {
 				return convergeTaskError(t, in.nodes)
 			}
-			return fmt.Sprintf("task %s %s on %s", progressShortID(t.ID), t.Status.State, in.nodes.name(t.NodeID))
+			return fmt.Sprintf("task %s %s on %s", shortID(t.ID), t.Status.State, in.nodes.name(t.NodeID))
 		}
 	}
 	return convergeReason(in, v)

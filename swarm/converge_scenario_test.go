@@ -1,51 +1,15 @@
 package swarm
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 )
-
-func init() {
-	// Golden files regenerate with -update. Another file of this package may
-	// define the same flag; define it only once.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func convergeUpdateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// convergeGolden compares got with a golden file, or rewrites it under -update.
-func convergeGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if convergeUpdateGolden() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 var convergeQuietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -162,7 +126,7 @@ func TestConvergeScenarios(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			sc := loadScenario(t, path)
 			res := replay(t, sc)
-			convergeGolden(t, strings.TrimSuffix(path, ".json")+".golden", res.transcript)
+			golden(t, strings.TrimSuffix(strings.TrimPrefix(path, "testdata/"), ".json"), res.transcript)
 			if !res.final.Final {
 				t.Errorf("the last snapshot is not marked final: %+v", res.final)
 			}

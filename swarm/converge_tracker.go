@@ -100,7 +100,7 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 	}
 	if !t.seen {
 		t.seen = true
-		t.mode = convergeMode(svc.Spec.Mode)
+		t.mode = modeName(svc.Spec.Mode)
 		if svc.UpdateStatus != nil {
 			us := *svc.UpdateStatus
 			t.firstState = &us
@@ -237,7 +237,7 @@ func (t *convergeTracker) judge(o *watchObservation) (ServiceProgress, time.Time
 
 // base is the part of a service's progress that does not depend on its tasks.
 func (t *convergeTracker) base(svc swarm.Service) ServiceProgress {
-	p := ServiceProgress{ID: t.id, Name: svc.Spec.Name, Mode: convergeMode(svc.Spec.Mode), Monitor: convergeMonitorDefault}
+	p := ServiceProgress{ID: t.id, Name: svc.Spec.Name, Mode: modeName(svc.Spec.Mode), Monitor: convergeMonitorDefault}
 	if p.Name == "" {
 		p.Name = t.name
 	}

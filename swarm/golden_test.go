@@ -7,18 +7,9 @@ import (
 	"testing"
 )
 
-// The -update flag may be defined by another test file of this package as
-// well; whichever comes first defines it, and both read it.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files under testdata/ with what the tests render")
-	}
-}
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/ with what the tests render")
 
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+func updateGolden() bool { return *update }
 
 // golden compares got with testdata/name.golden, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {

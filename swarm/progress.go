@@ -266,7 +266,7 @@ func (s ServiceProgress) slotLabel(sl SlotProgress) string {
 		if sl.NodeName != "" {
 			return sl.NodeName
 		}
-		return progressShortID(sl.NodeID)
+		return shortID(sl.NodeID)
 	}
 	return fmt.Sprintf("%d/%d", sl.Slot, s.Desired)
 }
@@ -282,13 +282,6 @@ func progressTruncError(msg string) string {
 	}
 	r := []rune(msg)
 	return string(r[:maxWidth-1]) + "…"
-}
-
-func progressShortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }
 
 // progressDuration rounds to the second for people: 2m0s, 45s.

@@ -74,7 +74,7 @@ func TestProgressText(t *testing.T) {
 	for _, c := range cases {
 		fmt.Fprintf(&b, "=== %s (%s)\n%s", c.name, c.p.Phase, c.p.Text())
 	}
-	convergeGolden(t, "testdata/progress/text.golden", b.String())
+	golden(t, "progress/text", b.String())
 }
 
 func TestProgressTruncError(t *testing.T) {

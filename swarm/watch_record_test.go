@@ -129,7 +129,7 @@ func (r *recordingEngine) TaskList(ctx context.Context, opts swarm.TaskListOptio
 }
 
 func (r *recordingEngine) service(s swarm.Service) scenarioService {
-	v := scenarioService{ID: s.ID, Name: s.Spec.Name, Mode: convergeMode(s.Spec.Mode)}
+	v := scenarioService{ID: s.ID, Name: s.Spec.Name, Mode: modeName(s.Spec.Mode)}
 	if cs := s.Spec.TaskTemplate.ContainerSpec; cs != nil {
 		v.Image = cs.Image
 	}

@@ -1,7 +1,7 @@
 // Command swarmbot is a ChatOps bot for Docker Swarm.
 //
 //	swarmbot serve     run the Slack bot (socket mode)
-//	swarmbot console   run the bot in a terminal
+//	swarmbot console   run the bot in a terminal (--user NAME)
 //	swarmbot config    print the configuration (secrets as set/unset)
 //	swarmbot version   print the version
 package main
@@ -24,7 +24,7 @@ const usage = `swarmbot: a ChatOps bot for Docker Swarm
 
 Usage:
   swarmbot serve     run the Slack bot (socket mode)
-  swarmbot console   run the bot in a terminal
+  swarmbot console   run the bot in a terminal (--user NAME: who you act as)
   swarmbot config    print the configuration (secrets show as set/unset)
   swarmbot version   print the version
 
@@ -63,7 +63,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 1
 		}
 		return 0
-	case "serve", "console":
+	case "console":
+		return runConsole(ctx, args[1:], stdin, stdout, stderr)
+	case "serve":
 		fmt.Fprintf(stderr, "swarmbot %s: not built yet\n", args[0])
 		return 3
 	case "help", "-h", "--help":

@@ -49,7 +49,7 @@ type Config struct {
 	ShutdownGrace time.Duration `envconfig:"SHUTDOWN_GRACE" default:"20s" desc:"on SIGTERM, how long serve lets changes in flight finish before handing them to another replica; keep it under the container's stop grace period"`
 
 	LogFormat string `envconfig:"LOG_FORMAT" default:"auto" desc:"log format: json, text, or auto (json for serve, text for console)"`
-	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"log level: debug, info, warn, error"`
+	LogLevel  string `envconfig:"LOG_LEVEL" default:"auto" desc:"log level: debug, info, warn, error, or auto (info for serve; warn for console, whose audit trail is /swarm audit)"`
 }
 
 // Load reads the configuration from the environment. For every secret setting
@@ -105,6 +105,11 @@ func (c Config) validate() error {
 	case "auto", "json", "text":
 	default:
 		return fmt.Errorf("SWARMBOT_LOG_FORMAT must be json, text or auto, got %q", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "auto", "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("SWARMBOT_LOG_LEVEL must be debug, info, warn, error or auto, got %q", c.LogLevel)
 	}
 	return nil
 }

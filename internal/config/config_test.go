@@ -17,7 +17,8 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.SlackAPIURL != "https://slack.com/api/" || c.HTTPAddr != ":8080" || c.MaxReplicas != 1000 ||
-		c.ApprovalTTL != 15*time.Minute || c.LockTTL != 30*time.Second || c.Cluster != "default" {
+		c.ApprovalTTL != 15*time.Minute || c.LockTTL != 30*time.Second || c.Cluster != "default" ||
+		c.LogFormat != "auto" || c.LogLevel != "auto" {
 		t.Errorf("defaults = %+v", c)
 	}
 	if want := []string{"drain", "rollback", "rm", "history-limit"}; fmt.Sprint(c.ApprovalRequired) != fmt.Sprint(want) {
@@ -45,6 +46,7 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"SWARMBOT_MAX_REPLICAS", "many", "MAX_REPLICAS"},
 		{"SWARMBOT_REDIS_URL", "localhost:6379", "redis://"},
 		{"SWARMBOT_LOG_FORMAT", "xml", "json, text or auto"},
+		{"SWARMBOT_LOG_LEVEL", "loud", "debug, info, warn, error or auto"},
 		{"SWARMBOT_APPROVAL_TTL", "soon", "APPROVAL_TTL"},
 	} {
 		t.Run(tc.env+"="+tc.val, func(t *testing.T) {

@@ -35,7 +35,7 @@ func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "swarmbot_commands_total", Help: "Commands received, by verb and outcome (ok, failed, refused, usage, busy).",
+			Name: "swarmbot_commands_total", Help: "Commands received, by verb and outcome (ok, failed, refused, approval (waiting for one), usage, busy).",
 		}, []string{"verb", "outcome"}),
 		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "swarmbot_ack_latency_seconds", Help: "Time from receiving a Slack envelope to acknowledging it.",
