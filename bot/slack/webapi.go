@@ -73,8 +73,12 @@ func (a webAPI) ephemeral(ctx context.Context, channel, user, thread string, m m
 	return nil
 }
 
-func (a webAPI) respond(ctx context.Context, responseURL string, m message) error {
-	opts := append(options(m), slackgo.MsgOptionResponseURL(responseURL, slackgo.ResponseTypeEphemeral))
+func (a webAPI) respond(ctx context.Context, responseURL string, m message, inChannel bool) error {
+	kind := slackgo.ResponseTypeEphemeral
+	if inChannel {
+		kind = slackgo.ResponseTypeInChannel
+	}
+	opts := append(options(m), slackgo.MsgOptionResponseURL(responseURL, kind))
 	_, _, err := a.c.PostMessageContext(ctx, "", opts...)
 	a.count("response_url", err)
 	if err != nil {
@@ -93,6 +97,13 @@ func (a webAPI) upload(ctx context.Context, channel, thread string, f file) erro
 		return fmt.Errorf("uploading %s to %s: %w", f.Name, channel, err)
 	}
 	return nil
+}
+
+// notInChannel reports whether Slack refused a post because the bot is not
+// in the channel (or cannot see it).
+func notInChannel(err error) bool {
+	var se slackgo.SlackErrorResponse
+	return errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found")
 }
 
 func (a webAPI) userInfo(ctx context.Context, id string) (string, error) {

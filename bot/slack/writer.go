@@ -21,7 +21,7 @@ type poster interface {
 	update(ctx context.Context, channel, ts string, m message) error
 	upload(ctx context.Context, channel, thread string, f file) error
 	ephemeral(ctx context.Context, channel, user, thread string, m message) error
-	respond(ctx context.Context, responseURL string, m message) error
+	respond(ctx context.Context, responseURL string, m message, inChannel bool) error
 }
 
 // Pacing, after Slack's limits: chat.postMessage about one a second per
@@ -235,9 +235,10 @@ func (w *writer) Ephemeral(ctx context.Context, channel, user, thread string, m 
 	return w.direct(ctx, func(ctx context.Context) error { return w.api.ephemeral(ctx, channel, user, thread, m) })
 }
 
-// Respond posts to a response_url; a 429 is waited out.
-func (w *writer) Respond(ctx context.Context, responseURL string, m message) error {
-	return w.direct(ctx, func(ctx context.Context) error { return w.api.respond(ctx, responseURL, m) })
+// Respond posts to a response_url, to the person only or in the channel; a
+// 429 is waited out.
+func (w *writer) Respond(ctx context.Context, responseURL string, m message, inChannel bool) error {
+	return w.direct(ctx, func(ctx context.Context) error { return w.api.respond(ctx, responseURL, m, inChannel) })
 }
 
 // direct makes a call that is not paced per channel (ephemerals are Tier 4),

@@ -91,7 +91,7 @@ func (m *memSlack) ephemeral(_ context.Context, channel, user, thread string, ms
 	return m.record(memCall{method: "ephemeral", channel: channel, thread: thread, text: user + ": " + msg.Text})
 }
 
-func (m *memSlack) respond(_ context.Context, url string, msg message) error {
+func (m *memSlack) respond(_ context.Context, url string, msg message, inChannel bool) error {
 	return m.record(memCall{method: "respond", text: msg.Text})
 }
 
