@@ -35,6 +35,9 @@ type memSlack struct {
 	calls []memCall
 	fail  map[string][]error
 	n     int
+	// during, when set, runs inside the next call (as if it took a while):
+	// what the writer is given meanwhile.
+	during func()
 }
 
 func newMemSlack() *memSlack { return &memSlack{fail: map[string][]error{}} }
@@ -46,6 +49,13 @@ func (m *memSlack) failNext(method string, errs ...error) {
 }
 
 func (m *memSlack) record(c memCall) error {
+	m.mu.Lock()
+	during := m.during
+	m.during = nil
+	m.mu.Unlock()
+	if during != nil {
+		during()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.at = time.Now()
@@ -271,6 +281,32 @@ func TestWriterUpdateRateLimited(t *testing.T) {
 		}
 		if total := time.Since(start); len(calls) > int(total/time.Second)+1 {
 			t.Errorf("%d updates in %s", len(calls), total)
+		}
+	})
+}
+
+// A newer state that comes while a call is refused goes after the wait, not
+// the refused one.
+func TestWriterNewestAfter429(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := newMemSlack()
+		api.failNext("update", limited(2*time.Second))
+		w := newWriter(api, quietLog())
+		defer w.Stop()
+		api.during = func() {
+			if err := w.Update(t.Context(), "C1", "1.1", message{Text: "B"}, false); err != nil {
+				t.Error(err)
+			}
+		}
+		if err := w.Update(t.Context(), "C1", "1.1", message{Text: "A"}, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		calls := api.Calls("update")
+		if len(calls) != 2 || calls[0].text != "A" || calls[1].text != "B" {
+			t.Errorf("updates = %+v, want A refused, then B alone", calls)
 		}
 	})
 }

@@ -513,3 +513,30 @@ func TestServeHandsOverOnSIGTERM(t *testing.T) {
 		t.Errorf("%d messages in the channel, want the one card", n)
 	}
 }
+
+// A mention in a thread runs the same commands: the change's card is a
+// reply in that thread, updated in place, with its events after it.
+func TestServeMentionInThread(t *testing.T) {
+	w := newWorld(t, 1)
+	w.serve(t)
+	w.slash(t, alice, "ls")
+	w.waitFor(t, "ls", func(st fakeslack.State) bool { return len(st.Messages(ops)) == 1 })
+	parent := w.f.Messages(ops)[0].TS
+	if _, _, err := w.f.Mention(w.ctx(t), bob.ID, ops, "scale "+w.service+" 3", parent).Ack(w.ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor(t, "the last event in the thread", func(st fakeslack.State) bool {
+		th := st.Thread(ops, parent)
+		return len(th) > 3 && strings.Contains(th[len(th)-1].Text, "<@"+bob.ID+">")
+	})
+	th := w.f.Thread(ops, parent)
+	// parent, bob's mention, the card, then events
+	card := th[2]
+	if card.User != "UBOT" || !strings.Contains(text(card.Blocks), "converged · 3 of 3 tasks") || len(card.Edits) == 0 {
+		t.Errorf("card in the thread: %+v\n%s", card, text(card.Blocks))
+	}
+	if n := len(w.f.Messages(ops)); n != 1 {
+		t.Errorf("%d messages in the channel: the change left the thread", n)
+	}
+	w.waitRunning(t, w.service, 3)
+}
