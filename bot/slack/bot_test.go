@@ -688,3 +688,34 @@ func TestChannelWithoutTheBot(t *testing.T) {
 		t.Errorf("hint = %s", e.Blocks)
 	}
 }
+
+// A refused token stops Run with an error that says so, without the token.
+func TestBadTokens(t *testing.T) {
+	f := fakeslack.New(t, workspace())
+	for _, tc := range []struct {
+		name           string
+		bot, app, want string
+	}{
+		{"bot token", "xoxb-wrong-secret", f.AppToken(), "invalid_auth"},
+		{"app token", f.BotToken(), "xapp-wrong-secret", "invalid_auth"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := New(Options{BotToken: tc.bot, AppToken: tc.app, APIURL: f.APIURL()},
+				Deps{Deployer: &script{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			err = b.Run(testContext(t))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Run = %v, want an error saying %s", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "wrong-secret") {
+				t.Errorf("the error shows the token: %v", err)
+			}
+		})
+	}
+	if _, err := New(Options{APIURL: f.APIURL()}, Deps{Deployer: &script{}}); err == nil || !strings.Contains(err.Error(), "SWARMBOT_SLACK_BOT_TOKEN") {
+		t.Errorf("New without tokens: %v", err)
+	}
+}

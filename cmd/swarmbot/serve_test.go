@@ -112,6 +112,14 @@ func newWorld(t testing.TB, replicas uint64, channels ...fakeslack.Channel) *wor
 		defer cancel()
 		if _, err := sw.Remove(ctx, w.service, swarm.MutateOptions{Force: true}); err != nil {
 			t.Logf("removing %s: %v", w.service, err)
+			return
+		}
+		// Wait until its tasks are gone, so the next test's scheduling is its own.
+		for ctx.Err() == nil {
+			if tasks, err := sw.PS(ctx, w.service, swarm.PSOptions{}); err != nil || len(tasks) == 0 {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	})
 	w.waitRunning(t, w.service, int(replicas))
