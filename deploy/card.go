@@ -176,6 +176,16 @@ func formatElapsed(d time.Duration) string {
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
+// clockTime says when t is to someone reading it at now: the time of day
+// when it is within 12 hours, with the day and date when it is further off.
+func clockTime(now, t time.Time) string {
+	t = t.UTC()
+	if d := t.Sub(now); d > -12*time.Hour && d < 12*time.Hour {
+		return t.Format("15:04 UTC")
+	}
+	return t.Format("Mon 2 Jan 15:04 UTC")
+}
+
 // oneLine folds a multi-line text (an Engine error) into one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

@@ -296,7 +296,7 @@ func conflictReply(h lock.Holder, retry string, now time.Time) Reply {
 	r := Reply{Kind: ReplyRefusal, Private: true, Data: c,
 		Title: fmt.Sprintf("%s is locked by %s", c.Resource, who)}
 	if h.Manual {
-		line := fmt.Sprintf("%s locked it by hand %s ago, until %s", who, formatElapsed(now.Sub(h.Since)), h.Until.UTC().Format("15:04 UTC"))
+		line := fmt.Sprintf("%s locked it by hand %s ago, until %s", who, formatElapsed(now.Sub(h.Since)), clockTime(now, h.Until))
 		if h.Reason != "" {
 			line += ": " + h.Reason
 		}

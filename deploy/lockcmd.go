@@ -47,7 +47,7 @@ func runLock(ctx context.Context, d *Deployer, req Request, fe Frontend) {
 	d.audit.record(ctx, AuditEntry{Time: d.now(), Actor: personOf(req.Actor), Action: "locked", Command: req.Command.String(),
 		Target: name, Outcome: outcome, Channel: req.Channel})
 	r := Reply{Kind: ReplyNotice,
-		Title: fmt.Sprintf("service %s is locked by %s until %s", name, personOf(req.Actor), h.Until.UTC().Format("15:04 UTC")),
+		Title: fmt.Sprintf("service %s is locked by %s until %s", name, personOf(req.Actor), clockTime(d.now(), h.Until)),
 		Lines: []string{fmt.Sprintf("Nobody else can change it until then. To unlock it: /swarm unlock %s", name)}}
 	if c.For <= 0 {
 		r.Lines = append(r.Lines, fmt.Sprintf("It holds %s unless unlocked (--for sets how long).", formatElapsed(dur)))

@@ -332,8 +332,11 @@ func (d *Deployer) finish(ctx context.Context, op *Operation, rep Reporter, leas
 // thread, stores where it stands and gives up its lease at once.
 func (d *Deployer) handOver(ctx context.Context, op *Operation, rep Reporter) {
 	ctx = context.WithoutCancel(ctx)
-	d.event(ctx, rep, Event{Kind: EventHandedOver, Time: d.now(),
-		Text: "this swarmbot instance is stopping; another one will finish following this change (nothing is sent to the Engine again)"})
+	text := "this swarmbot instance is stopping; another one will finish following this change (nothing is sent to the Engine again)"
+	if !d.stores.Shared {
+		text = "this swarmbot instance is stopping and no other one shares its state, so nobody follows this change any more; it goes on in the swarm (/swarm ls and /swarm ps show where it stands)"
+	}
+	d.event(ctx, rep, Event{Kind: EventHandedOver, Time: d.now(), Text: text})
 	d.persist(ctx, *op)
 	if err := d.stores.Operations.Release(ctx, op.ID, d.opts.Instance); err != nil {
 		d.log.WarnContext(ctx, "operation lease not released; it runs out by itself", "operation", op.ID, "error", redact(err.Error()))

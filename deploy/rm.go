@@ -20,7 +20,7 @@ func planRm(ctx context.Context, d *Deployer, cmd commands.Command) (*plan, erro
 	p := &plan{
 		what: "rm " + im.ServiceName, target: im.ServiceName, locks: []lock.Resource{res}, impact: removeImpact(im),
 		check: im.Token, expect: im.Token, stale: im.ServiceName + "'s spec has changed",
-		follow: []swarm.Operation{{Kind: swarm.OpRemove, Service: im.ServiceID}},
+		follow: []swarm.Operation{{Kind: swarm.OpRemove, Service: im.ServiceID, Name: im.ServiceName}},
 	}
 	p.apply = func(ctx context.Context, g guard) (applied, error) {
 		r, err := d.swarm.Remove(ctx, im.ServiceName, g.opts(res))

@@ -17,6 +17,9 @@ type Stores struct {
 	Approvals  Approvals
 	Operations Operations
 	Audit      AuditLog
+	// Shared says other processes see these stores (Redis), so one of them
+	// can resume an operation this process leaves.
+	Shared bool
 }
 
 // Errors the stores return.

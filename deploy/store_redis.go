@@ -20,7 +20,7 @@ import (
 // stream), so one slot per swarm is no burden.
 func NewRedisStores(rdb redis.UniversalClient, cluster string) Stores {
 	s := &redisStore{rdb: rdb, prefix: "swarmbot:{" + cluster + "}:"}
-	return Stores{Approvals: redisApprovals{s}, Operations: redisOperations{s}, Audit: redisAudit{s}}
+	return Stores{Approvals: redisApprovals{s}, Operations: redisOperations{s}, Audit: redisAudit{s}, Shared: true}
 }
 
 type redisStore struct {

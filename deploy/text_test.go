@@ -198,3 +198,20 @@ func threadText(events []Event) string {
 	}
 	return b.String()
 }
+
+func TestClockTimeGivesTheDateWhenFarOff(t *testing.T) {
+	now := time.Date(2026, 11, 27, 2, 10, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{now.Add(30 * time.Minute), "02:40 UTC"},
+		{now.Add(11 * time.Hour), "13:10 UTC"},
+		{now.Add(24 * time.Hour), "Sat 28 Nov 02:10 UTC"},
+		{now.Add(-13 * time.Hour), "Thu 26 Nov 13:10 UTC"},
+	} {
+		if got := clockTime(now, tc.at); got != tc.want {
+			t.Errorf("clockTime(%s) = %q, want %q", tc.at, got, tc.want)
+		}
+	}
+}

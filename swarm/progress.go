@@ -25,6 +25,9 @@ type Operation struct {
 	Kind OperationKind
 	// Service is the service's ID or name, for every kind but drain.
 	Service string
+	// Name is the service's name, shown when Service is an ID the swarm no
+	// longer knows (following an rm); empty: Service is shown.
+	Name string
 	// Node is the drained node's ID or hostname, for a drain.
 	Node string
 	// Services are, for a drain, the services that had tasks on the node
@@ -34,6 +37,14 @@ type Operation struct {
 	// The elapsed time and the timeout count from it, so an operation picked
 	// up again after a restart keeps its age.
 	Since time.Time
+}
+
+// displayName is the name to show for the operation's service.
+func (op Operation) displayName() string {
+	if op.Name != "" {
+		return op.Name
+	}
+	return op.Service
 }
 
 // Phase is where an operation, or one service of it, stands.

@@ -179,11 +179,11 @@ func (w *Watcher) prepare(ctx context.Context, op Operation) (*watchFollow, *Pro
 			if op.Kind == OpRemove && cerrdefs.IsNotFound(err) {
 				if watchLooksLikeID(op.Service) {
 					// Removed already: its tasks, still stopping, carry its ID.
-					f.trackers = []*convergeTracker{newConvergeTracker(op.Service, op.Service, op.Kind, op.Since, "", w.cfg)}
+					f.trackers = []*convergeTracker{newConvergeTracker(op.Service, op.displayName(), op.Kind, op.Since, "", w.cfg)}
 					return f, nil, nil
 				}
 				p := Progress{Operation: op, Seq: 1, Phase: PhaseRemoved, Final: true, Elapsed: time.Since(op.Since),
-					Services: []ServiceProgress{{Name: op.Service, Phase: PhaseRemoved}}}
+					Services: []ServiceProgress{{Name: op.displayName(), Phase: PhaseRemoved}}}
 				return nil, &p, nil
 			}
 			return nil, nil, fmt.Errorf("following %s of %s: %w", op.Kind, op.Service, err)

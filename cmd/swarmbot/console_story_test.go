@@ -277,7 +277,7 @@ func lineDiff(want, got string) string {
 // The masks: what differs from one run of the story to the next.
 var (
 	clock      = regexp.MustCompile(`\b\d\d:\d\d:\d\d\b`)
-	clockShort = regexp.MustCompile(`\b\d\d:\d\d UTC\b`)
+	clockShort = regexp.MustCompile(`\b((Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d? (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) )?\d\d:\d\d UTC\b`)
 	// how long something took or has been held: "converged in 9s", "by hand 1m05s ago".
 	took = regexp.MustCompile(`\b(converged in|done in|by hand|held for) \d+(h\d\dm|m\d\ds|s)\b`)
 	ago  = regexp.MustCompile(`\b(Less than a second|less than a second|About a minute|about a minute|About an hour|about an hour|\d+ (seconds?|minutes?|hours?)) ago\b`)
