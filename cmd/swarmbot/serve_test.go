@@ -548,3 +548,27 @@ func TestServeMentionInThread(t *testing.T) {
 	}
 	w.waitRunning(t, w.service, 3)
 }
+
+// A change to a service someone else's change holds is refused, privately,
+// naming the holder and linking to their thread.
+func TestServeLockConflict(t *testing.T) {
+	w := newWorld(t, 1)
+	w.serve(t)
+	w.slash(t, bob, "scale "+w.service+" 10")
+	// Once the change is sent, its lock knows its thread.
+	w.waitFor(t, "bob's change under way", func(st fakeslack.State) bool {
+		ms := st.Messages(ops)
+		return len(ms) == 1 && len(st.Thread(ops, ms[0].TS)) > 1
+	})
+	cardTS := w.f.Messages(ops)[0].TS
+	w.slash(t, alice, "update "+w.service+" swarmbot-test/ping:2")
+	w.waitFor(t, "alice's refusal", func(st fakeslack.State) bool { return len(st.Ephemerals(ops, alice.ID)) == 1 })
+	got := text(w.f.Ephemerals(ops, alice.ID)[0].Blocks)
+	link := "<https://acme.slack.com/archives/" + ops + "/p" + strings.ReplaceAll(cardTS, ".", "") + "|the thread>"
+	for _, want := range []string{"is locked by bob", link, "/swarm update " + w.service} {
+		if !strings.Contains(got, want) {
+			t.Errorf("refusal lacks %q:\n%s", want, got)
+		}
+	}
+	w.operation(t, 0) // bob's change ends before the service goes
+}
