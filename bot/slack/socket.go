@@ -151,6 +151,9 @@ func New(opts Options, deps Deps) (*Bot, error) {
 // socket or missing pings.
 func (b *Bot) Run(ctx context.Context) error {
 	if err := b.identify(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before Slack answered
+		}
 		return err
 	}
 	runErr := make(chan error, 1)
@@ -188,7 +191,7 @@ func (b *Bot) identify(ctx context.Context) error {
 		if errors.As(err, &se) {
 			return fmt.Errorf("checking the slack bot token: %w", err)
 		}
-		b.log.Warn("slack not reachable; trying again", "error", err.Error(), "in", wait)
+		b.log.Warn("slack not reachable; trying again", "error", err.Error(), "in", wait.String())
 		if err := sleepCtx(ctx, wait); err != nil {
 			return fmt.Errorf("checking the slack bot token: %w", err)
 		}
@@ -215,7 +218,7 @@ func (b *Bot) handle(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeConnectionError:
 		b.connected.Store(false)
 		if e, ok := evt.Data.(*slackgo.ConnectionErrorEvent); ok {
-			b.log.Warn("slack connection failed; trying again", "attempt", e.Attempt, "in", e.Backoff, "error", e.Error())
+			b.log.Warn("slack connection failed; trying again", "attempt", e.Attempt, "in", e.Backoff.String(), "error", e.Error())
 		}
 	case socketmode.EventTypeConnected:
 		b.connected.Store(true)

@@ -298,7 +298,7 @@ func (w *writer) runPosts(l *postLane) {
 			l.next = now.Add(max(d, w.postEvery))
 			l.queue = append([]*postJob{job}, l.queue...) // the same post, merged with what came meanwhile
 			w.mu.Unlock()
-			w.log.Warn("slack rate-limited a post; waiting", "channel", l.channel, "retry_after", d)
+			w.log.Warn("slack rate-limited a post; waiting", "channel", l.channel, "retry_after", d.String())
 			continue
 		}
 		if err != nil && transient(err) && job.tries < transientTries {
@@ -419,7 +419,7 @@ func (w *writer) runCard(l *cardLane) {
 		retry := false
 		if d, ok := retryAfter(err); ok {
 			w.updatesPaused = now.Add(d)
-			w.log.Warn("slack rate-limited an update; waiting", "channel", l.channel, "ts", l.ts, "retry_after", d)
+			w.log.Warn("slack rate-limited an update; waiting", "channel", l.channel, "ts", l.ts, "retry_after", d.String())
 			retry = true
 		} else if err != nil && transient(err) && st.final && st.tries < transientTries {
 			st.tries++
