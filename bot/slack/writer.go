@@ -38,8 +38,8 @@ const (
 	transientWait  = time.Second
 )
 
-// ErrStopped is what a write waiting in the queue gets when the writer stops.
-var ErrStopped = errors.New("not sent: swarmbot is stopping")
+// errStopped is what a write waiting in the queue gets when the writer stops.
+var errStopped = errors.New("not sent: swarmbot is stopping")
 
 // writer paces and coalesces the bot's writes to Slack:
 //
@@ -168,7 +168,7 @@ func (w *writer) enqueue(channel string, job *postJob) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stopped {
-		return ErrStopped
+		return errStopped
 	}
 	l := w.posts[channel]
 	if l == nil {
@@ -195,7 +195,7 @@ func (w *writer) Update(ctx context.Context, channel, ts string, m message, fina
 	w.mu.Lock()
 	if w.stopped {
 		w.mu.Unlock()
-		return ErrStopped
+		return errStopped
 	}
 	key := channel + " " + ts
 	l := w.cards[key]
@@ -364,7 +364,7 @@ func (w *writer) failPosts(l *postLane) {
 	lost := 0
 	for _, job := range queue {
 		if job.done != nil {
-			job.done <- postResult{err: ErrStopped}
+			job.done <- postResult{err: errStopped}
 		}
 		lost += max(job.lines, 1)
 	}
@@ -457,7 +457,7 @@ func (w *writer) failCard(l *cardLane) {
 	if st == nil {
 		return
 	}
-	answer(st.waiters, ErrStopped)
+	answer(st.waiters, errStopped)
 	if st.final {
 		w.log.Warn("final state of a message not delivered before stopping", "channel", l.channel, "ts", l.ts)
 	}
@@ -543,7 +543,7 @@ func (w *writer) Flush(ctx context.Context) error {
 }
 
 // Stop ends the writer: calls in flight are cut short, and what is still
-// queued is dropped (and logged). Writes after Stop fail with ErrStopped.
+// queued is dropped (and logged). Writes after Stop fail with errStopped.
 func (w *writer) Stop() {
 	w.mu.Lock()
 	w.stopped = true

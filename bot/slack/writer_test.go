@@ -390,10 +390,10 @@ func TestWriterStop(t *testing.T) {
 			t.Error("Flush returned nil while an update waited out an hour's 429")
 		}
 		w.Stop()
-		if err := <-final; !errors.Is(err, ErrStopped) {
-			t.Errorf("waiting final update: err = %v, want ErrStopped", err)
+		if err := <-final; !errors.Is(err, errStopped) {
+			t.Errorf("waiting final update: err = %v, want errStopped", err)
 		}
-		if err := w.Line("C1", "1.1", "late"); !errors.Is(err, ErrStopped) {
+		if err := w.Line("C1", "1.1", "late"); !errors.Is(err, errStopped) {
 			t.Errorf("Line after Stop: err = %v", err)
 		}
 	})
