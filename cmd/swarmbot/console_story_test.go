@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // swarm's manager (never at the machine's own daemon), and makes sure the
 // story's service does not exist before the test and is gone after it, and
 // that dev02 is active again.
-func useSwarm(t *testing.T, host string) *swarm.Client {
+func useSwarm(t testing.TB, host string) *swarm.Client {
 	t.Helper()
 	t.Setenv("DOCKER_HOST", host)
 	t.Setenv("DOCKER_TLS_VERIFY", "")

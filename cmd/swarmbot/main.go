@@ -71,8 +71,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "console":
 		return runConsole(ctx, args[1:], stdin, stdout, stderr)
 	case "serve":
-		fmt.Fprintf(stderr, "swarmbot %s: not built yet\n", args[0])
-		return 3
+		return serve(ctx, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -46,6 +46,8 @@ type Config struct {
 	StuckAfter       time.Duration `envconfig:"STUCK_AFTER" default:"2m" desc:"report a change as stuck when nothing has moved for this long"`
 	OperationTimeout time.Duration `envconfig:"OPERATION_TIMEOUT" default:"30m" desc:"stop following a change after this long and report it timed out"`
 
+	ShutdownGrace time.Duration `envconfig:"SHUTDOWN_GRACE" default:"20s" desc:"on SIGTERM, how long serve lets changes in flight finish before handing them to another replica; keep it under the container's stop grace period"`
+
 	LogFormat string `envconfig:"LOG_FORMAT" default:"auto" desc:"log format: json, text, or auto (json for serve, text for console)"`
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"auto" desc:"log level: debug, info, warn, error, or auto (info for serve; warn for console, whose audit trail is /swarm audit)"`
 }
@@ -92,6 +94,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxReplicas < 1 {
 		return fmt.Errorf("SWARMBOT_MAX_REPLICAS must be at least 1, got %d", c.MaxReplicas)
+	}
+	if c.ShutdownGrace < time.Second {
+		return fmt.Errorf("SWARMBOT_SHUTDOWN_GRACE must be at least 1s, got %s", c.ShutdownGrace)
 	}
 	if c.LockTTL < time.Second {
 		return fmt.Errorf("SWARMBOT_LOCK_TTL must be at least 1s, got %s", c.LockTTL)
