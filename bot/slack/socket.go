@@ -217,7 +217,7 @@ func (b *Bot) handle(ctx context.Context, evt socketmode.Event) {
 		b.connected.Store(false)
 	case socketmode.EventTypeConnectionError:
 		b.connected.Store(false)
-		if e, ok := evt.Data.(*slackgo.ConnectionErrorEvent); ok {
+		if e, ok := evt.Data.(*slackgo.ConnectionErrorEvent); ok && ctx.Err() == nil {
 			b.log.Warn("slack connection failed; trying again", "attempt", e.Attempt, "in", e.Backoff.String(), "error", e.Error())
 		}
 	case socketmode.EventTypeConnected:
@@ -230,7 +230,9 @@ func (b *Bot) handle(ctx context.Context, evt socketmode.Event) {
 		b.connected.Store(false)
 		b.log.Error("slack refused the app token")
 	case socketmode.EventTypeIncomingError:
-		b.log.Warn("unreadable frame from slack", "error", fmt.Sprint(evt.Data))
+		if ctx.Err() == nil { // stopping closes the socket under its reader, or cuts a reconnect
+			b.log.Warn("unreadable frame from slack", "error", fmt.Sprint(evt.Data))
+		}
 	case socketmode.EventTypeErrorBadMessage:
 		b.badMessage(ctx, evt, received)
 	case socketmode.EventTypeErrorWriteFailed:
@@ -321,8 +323,12 @@ func (b *Bot) writeFailed(ctx context.Context, evt socketmode.Event) {
 	}()
 }
 
-// Ready reports whether the socket is connected: the "slack" readiness check.
+// Ready reports whether the bot takes commands, its socket connected: the
+// "slack" readiness check.
 func (b *Bot) Ready(context.Context) error {
+	if b.draining.Load() {
+		return errors.New("stopping: taking no new commands")
+	}
 	if b.connected.Load() {
 		return nil
 	}
