@@ -395,6 +395,17 @@ func TestShutdownHandsOverAndAnotherResumes(t *testing.T) {
 	if n := h.sw.changed("Update"); n != 1 {
 		t.Errorf("the update was sent %d times, want once", n)
 	}
+	seen := map[string]int{}
+	for _, e := range th.Events {
+		if e.Kind == EventSlot {
+			if seen[e.Text]++; seen[e.Text] > 1 {
+				t.Errorf("the thread repeats %q after the resume:\n%s", e.Text, th.text())
+			}
+		}
+	}
+	if len(seen) == 0 {
+		t.Errorf("no slot event in the thread:\n%s", th.text())
+	}
 	if e := th.Events[len(th.Events)-1]; e.Mention != alice {
 		t.Errorf("the resumed report does not end mentioning alice: %s", e)
 	}
