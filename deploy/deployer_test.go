@@ -395,6 +395,17 @@ func TestShutdownHandsOverAndAnotherResumes(t *testing.T) {
 	if n := h.sw.changed("Update"); n != 1 {
 		t.Errorf("the update was sent %d times, want once", n)
 	}
+	seen := map[string]int{}
+	for _, e := range th.Events {
+		if e.Kind == EventSlot {
+			if seen[e.Text]++; seen[e.Text] > 1 {
+				t.Errorf("the thread repeats %q after the resume:\n%s", e.Text, th.text())
+			}
+		}
+	}
+	if len(seen) == 0 {
+		t.Errorf("no slot event in the thread:\n%s", th.text())
+	}
 	if e := th.Events[len(th.Events)-1]; e.Mention != alice {
 		t.Errorf("the resumed report does not end mentioning alice: %s", e)
 	}
@@ -576,5 +587,42 @@ func TestResumePanicEndsTheOperation(t *testing.T) {
 	}
 	if ops, _ := h.stores.Operations.InFlight(t.Context()); len(ops) != 0 {
 		t.Errorf("%d operations still in flight after the panic", len(ops))
+	}
+}
+
+// notOwning is a front end that reports nowhere the recorder does (a Slack
+// replica, for a console's operation).
+type notOwning struct{ *recorder }
+
+func (notOwning) Owns(Place) bool { return false }
+
+func TestResumeLeavesAnotherFrontEndsOperation(t *testing.T) {
+	h := newHarness(t, commands.Policy{})
+	h.w.gate, h.w.started = make(chan struct{}), make(chan swarm.Operation, 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.do(t, actorAlice, "update ping alpine:3.8")
+	}()
+	<-h.w.started
+	p := h.rec.lastPlace(t, "op")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := h.d.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+
+	d2 := h.deployer(t, commands.Policy{})
+	if n, err := d2.Resume(t.Context(), notOwning{h.rec}); err != nil || n != 0 {
+		t.Fatalf("a front end that does not own the place resumed %d operations (%v), want 0", n, err)
+	}
+	if n, err := d2.Resume(t.Context(), h.rec); err != nil || n != 1 {
+		t.Fatalf("the owning front end resumed %d operations (%v), want 1", n, err)
+	}
+	<-h.w.started
+	close(h.w.gate)
+	if c := h.rec.waitFinal(t, p, 30*time.Second).lastCard(); c.Phase != PhaseConverged {
+		t.Errorf("the resumed operation ended %s", c.Phase)
 	}
 }

@@ -56,6 +56,13 @@ type Frontend interface {
 	UpdateApproval(ctx context.Context, at Place, a ApprovalCard) error
 }
 
+// PlaceOwner is a Frontend that can tell which places it reports at. Resume
+// leaves an operation whose place another front end owns (a console's, for a
+// Slack replica sharing its Redis) to that front end.
+type PlaceOwner interface {
+	Owns(at Place) bool
+}
+
 // Reporter reports one operation's progress at its place.
 type Reporter interface {
 	// Card replaces the status card. Front ends may coalesce updates, but must

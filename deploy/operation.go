@@ -96,7 +96,13 @@ func (d *Deployer) follow(ctx context.Context, op *Operation, rep Reporter, leas
 	if op.Verb == "drain" {
 		der.drained = op.Target
 	}
+	// A resumed operation starts from the snapshot its first follower saved
+	// last, so its thread does not hear the same slot events twice.
 	var prev *swarm.Progress
+	if op.Last.Progress != nil {
+		p := cloneProgress(*op.Last.Progress)
+		prev = &p
+	}
 	var saved time.Time
 	report := func(p swarm.Progress) {
 		// The snapshot outlives the call (the next one is compared with it,

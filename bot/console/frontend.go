@@ -12,6 +12,9 @@ import (
 // other front ends sharing Redis can tell a console's operation from theirs.
 const placeChannel = "console"
 
+// Owns reports whether at is a console's place.
+func (f *frontend) Owns(at deploy.Place) bool { return at.Channel == placeChannel }
+
 // frontend is the console's deploy.Frontend: it shows every reply, card,
 // event and approval request on the screen, as it comes.
 type frontend struct {

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/swarmbot/swarmbot/deploy"
 )
@@ -94,6 +95,12 @@ func (f frontend) cannotPost(ctx context.Context, req deploy.Request, err error)
 
 // Operation reports at a card posted before, by this process or another.
 func (f frontend) Operation(at deploy.Place) deploy.Reporter { return reporter{b: f.b, at: at} }
+
+// Owns reports whether at is in a Slack conversation (C…, G… or D… IDs), so
+// that deploy never resumes a console's operation here.
+func (f frontend) Owns(at deploy.Place) bool { return slackConversation.MatchString(at.Channel) }
+
+var slackConversation = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 
 // PublishApproval posts an approval request with its buttons.
 func (f frontend) PublishApproval(ctx context.Context, req deploy.Request, a deploy.ApprovalCard) (deploy.Place, error) {

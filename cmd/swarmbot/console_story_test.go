@@ -303,6 +303,9 @@ var (
 	engineVersion = regexp.MustCompile(`\b\d+\.\d+\.\d+(\+\S+)?$`)
 	logLine       = regexp.MustCompile(`seq=\d+ ttl=64 time=\d+\.\d+ ms`)
 	spaces        = regexp.MustCompile(` {2,}`)
+	scaleDown     = regexp.MustCompile(`^operation \S+: scale ping (\d+ )?→ 4\b`)
+	slotName      = regexp.MustCompile(`\bping\.\d+\b`)
+	slotLine      = regexp.MustCompile(`^( *)\d+/`)
 )
 
 // normalize masks what changes between runs, leaves out foreign services,
@@ -325,7 +328,14 @@ func normalize(out string, foreign []string) string {
 	var lines []string
 	table := "" // "ps", "ls" or "nodes" inside a table, until a blank line
 	skipBlock := false
+	// Which slots survive a scale-down is the Engine's choice (the seed digest:
+	// report what it did, do not assume the numbers); from then on slot
+	// numbers are masked.
+	scaledDown := false
 	for l := range strings.SplitSeq(out, "\n") {
+		if scaleDown.MatchString(l) {
+			scaledDown = true
+		}
 		if mentionsAny(l, foreign) {
 			skipBlock = !strings.HasPrefix(l, " ") // a drain's block for that service
 			continue
@@ -382,6 +392,10 @@ func normalize(out string, foreign []string) string {
 			continue
 		}
 		l = moveLine.ReplaceAllString(l, "${1}ping.N, ping.N${2}")
+		if scaledDown {
+			l = slotName.ReplaceAllString(l, "ping.N")
+			l = slotLine.ReplaceAllString(l, "${1}N/")
+		}
 		lines = append(lines, l)
 	}
 	sortSlotEvents(lines)
