@@ -427,7 +427,10 @@ func TestButtonDecidesAsTheClicker(t *testing.T) {
 	f := fakeslack.New(t, workspace())
 	card := deploy.ApprovalCard{ID: "req42", Requester: deploy.Person{ID: "U1", Name: "alice"}, Command: "drain dev02",
 		Impact: deploy.Impact{Summary: "2 tasks will move"}, Status: deploy.StatusPending, Expires: time.Now().Add(time.Hour)}
+	// The card is in Slack (and clickable) before PublishApproval returns its
+	// place: a click waits for the place, as deploy's store would have it.
 	var place deploy.Place
+	placed := make(chan struct{})
 	s := &script{
 		handle: func(ctx context.Context, req deploy.Request, fe deploy.Frontend) {
 			p, err := fe.PublishApproval(ctx, req, card)
@@ -435,8 +438,10 @@ func TestButtonDecidesAsTheClicker(t *testing.T) {
 				t.Error(err)
 			}
 			place = p
+			close(placed)
 		},
 		decide: func(ctx context.Context, d decision, fe deploy.Frontend) {
+			<-placed
 			if d.Actor.ID == "U1" {
 				_ = fe.Reply(ctx, deploy.Request{Actor: d.Actor, Channel: d.Channel}, deploy.Reply{Kind: deploy.ReplyRefusal, Private: true,
 					Title: "you may not approve request req42 (drain dev02)", Lines: []string{"you asked for this, so someone else must approve it"}})
