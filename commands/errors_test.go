@@ -2,38 +2,13 @@ package commands
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./commands -update to write it): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (run go test ./commands -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // errorCases are texts Parse must refuse; the errors, with their usage, are
 // pinned in testdata/errors.golden.
@@ -229,7 +204,7 @@ func TestParseErrors(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "=== %s (verb %q)\n%s\n\n", strconv.Quote(shown), ue.Verb, err)
 	}
-	golden(t, "errors.golden", b.String())
+	golden.Check(t, "errors.golden", b.String())
 }
 
 // TestParseOptions checks the limits Parse's options set.

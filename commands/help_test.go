@@ -3,6 +3,8 @@ package commands
 import (
 	"strings"
 	"testing"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
 
 func TestHelpGolden(t *testing.T) {
@@ -26,12 +28,12 @@ func TestHelpGolden(t *testing.T) {
 		{"swarm", "swarm", Policy{}, carol},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			golden(t, "help/"+tc.file+".golden", HelpText(tc.topic, tc.p, tc.a)+"\n")
+			golden.Check(t, "help/"+tc.file+".golden", HelpText(tc.topic, tc.p, tc.a)+"\n")
 		})
 	}
 	for _, v := range Verbs() {
 		t.Run(string(v), func(t *testing.T) {
-			golden(t, "help/"+string(v)+".golden", HelpText(string(v), Policy{}, carol)+"\n")
+			golden.Check(t, "help/"+string(v)+".golden", HelpText(string(v), Policy{}, carol)+"\n")
 		})
 	}
 }
@@ -88,5 +90,5 @@ func TestHelpExamplesParse(t *testing.T) {
 }
 
 func TestMarkdownTable(t *testing.T) {
-	golden(t, "commands-table.golden", MarkdownTable())
+	golden.Check(t, "commands-table.golden", MarkdownTable())
 }

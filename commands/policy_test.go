@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
 
 var (
@@ -188,7 +190,7 @@ func TestRefusalTexts(t *testing.T) {
 	show("bob approves his own request", ops.CheckApproval(bob, bob.ID))
 	show("carol approves", ops.CheckApproval(carol, ann.ID))
 	show("carol denies", ops.CheckDenial(carol, ann.ID))
-	golden(t, "refusals.golden", b.String())
+	golden.Check(t, "refusals.golden", b.String())
 }
 
 // slackMention is what a Slack front end would pass to Refusal.Text.

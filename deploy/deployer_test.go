@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/swarmbot/swarmbot/commands"
+	"github.com/swarmbot/swarmbot/internal/golden"
 	"github.com/swarmbot/swarmbot/internal/testenv"
 	"github.com/swarmbot/swarmbot/lock"
 	"github.com/swarmbot/swarmbot/swarm"
@@ -75,7 +76,7 @@ func TestLockConflictNamesTheHolder(t *testing.T) {
 	if c.Holder != alice || c.Operation != "update ping → alpine:3.8" || c.Thread != alicePlace || c.Retry != "/swarm scale ping=2" {
 		t.Errorf("conflict %+v: want alice's update, her thread %v and bob's retry", c, alicePlace)
 	}
-	golden(t, "reply-lock-conflict", maskTimes(r.Text()))
+	golden.Check(t, "reply-lock-conflict", maskTimes(r.Text()))
 	if n := h.sw.changed("Scale"); n != 0 {
 		t.Errorf("bob's refused scale reached the Engine %d times", n)
 	}

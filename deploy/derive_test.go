@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/swarmbot/swarmbot/internal/golden"
 	"github.com/swarmbot/swarmbot/swarm"
 )
 
@@ -169,7 +170,7 @@ var stories = map[string]story{
 func TestThreadEvents(t *testing.T) {
 	for name, s := range stories {
 		t.Run(name, func(t *testing.T) {
-			golden(t, name, threadText(replay(s)))
+			golden.Check(t, name, threadText(replay(s)))
 		})
 	}
 }
@@ -187,7 +188,7 @@ func TestThreadEventsManySlots(t *testing.T) {
 	done.Summarized = true
 	snaps = append(snaps, snap(swarm.PhaseConverged, done))
 	events := replay(story{card: Card{OperationID: "m2n3b4v5", Requester: bob, What: "scale ping 2 → 100", Command: "scale ping=100"}, snaps: snaps})
-	golden(t, "events-scale-100", threadText(events))
+	golden.Check(t, "events-scale-100", threadText(events))
 	if len(events) > 5 {
 		t.Errorf("a 100-replica scale made %d events, want at most 5 (3 milestones and the end)", len(events))
 	}

@@ -2,34 +2,13 @@ package lock
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./lock -run %s -update)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from testdata/%s:\n got:\n%s\nwant:\n%s", t.Name(), name, got, want)
-	}
-}
 
 // TestErrorTexts pins the texts people read when a lock refuses them, is
 // lost or cannot be reached; front ends may show them as they are.
@@ -64,5 +43,5 @@ func TestErrorTexts(t *testing.T) {
 	for _, c := range cases {
 		fmt.Fprintf(&b, "%s:\n\t%v\n", c.name, c.err)
 	}
-	golden(t, "errors.golden", b.String())
+	golden.Check(t, "errors.golden", b.String())
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
 
 var convergeQuietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -126,7 +128,7 @@ func TestConvergeScenarios(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			sc := loadScenario(t, path)
 			res := replay(t, sc)
-			golden(t, strings.TrimSuffix(strings.TrimPrefix(path, "testdata/"), ".json"), res.transcript)
+			golden.Check(t, strings.TrimSuffix(strings.TrimPrefix(path, "testdata/"), ".json"), res.transcript)
 			if !res.final.Final {
 				t.Errorf("the last snapshot is not marked final: %+v", res.final)
 			}

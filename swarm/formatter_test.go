@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/swarm"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
 
 // The seed story's steps, as recorded from the private swarm.
@@ -31,7 +33,7 @@ func TestPSGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "ps-"+step, render(t, func(b *bytes.Buffer) error { return WriteTasks(b, tasks, TaskFormat{Now: rec.Now}) }))
+			golden.Check(t, "ps-"+step, render(t, func(b *bytes.Buffer) error { return WriteTasks(b, tasks, TaskFormat{Now: rec.Now}) }))
 		})
 	}
 	t.Run("updated no-trunc", func(t *testing.T) {
@@ -40,7 +42,7 @@ func TestPSGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "ps-updated-running-notrunc", render(t, func(b *bytes.Buffer) error {
+		golden.Check(t, "ps-updated-running-notrunc", render(t, func(b *bytes.Buffer) error {
 			return WriteTasks(b, tasks, TaskFormat{Now: rec.Now, NoTrunc: true})
 		}))
 	})
@@ -54,7 +56,7 @@ func TestLsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "ls-"+step, render(t, func(b *bytes.Buffer) error { return WriteServices(b, svcs) }))
+			golden.Check(t, "ls-"+step, render(t, func(b *bytes.Buffer) error { return WriteServices(b, svcs) }))
 		})
 	}
 }
@@ -67,7 +69,7 @@ func TestInspectGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "inspect-"+step, render(t, func(b *bytes.Buffer) error { return WriteServiceDetail(b, d, rec.Now) }))
+			golden.Check(t, "inspect-"+step, render(t, func(b *bytes.Buffer) error { return WriteServiceDetail(b, d, rec.Now) }))
 		})
 	}
 }
@@ -80,7 +82,7 @@ func TestNodeLsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "node-ls-"+step, render(t, func(b *bytes.Buffer) error { return WriteNodes(b, nodes) }))
+			golden.Check(t, "node-ls-"+step, render(t, func(b *bytes.Buffer) error { return WriteNodes(b, nodes) }))
 		})
 	}
 }
@@ -91,7 +93,7 @@ func TestInfoGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "info", render(t, func(b *bytes.Buffer) error { return WriteInfo(b, info) }))
+	golden.Check(t, "info", render(t, func(b *bytes.Buffer) error { return WriteInfo(b, info) }))
 }
 
 func TestLogsGolden(t *testing.T) {
@@ -103,8 +105,8 @@ func TestLogsGolden(t *testing.T) {
 	if len(logs.Lines) == 0 {
 		t.Fatal("no log lines read from the recording")
 	}
-	golden(t, "logs", render(t, func(b *bytes.Buffer) error { return WriteLogs(b, logs, LogFormat{}) }))
-	golden(t, "logs-timestamps", render(t, func(b *bytes.Buffer) error { return WriteLogs(b, logs, LogFormat{Timestamps: true, NoTrunc: true}) }))
+	golden.Check(t, "logs", render(t, func(b *bytes.Buffer) error { return WriteLogs(b, logs, LogFormat{}) }))
+	golden.Check(t, "logs-timestamps", render(t, func(b *bytes.Buffer) error { return WriteLogs(b, logs, LogFormat{Timestamps: true, NoTrunc: true}) }))
 }
 
 // TestRenderingsArePlainText: front ends put these in code blocks, so they
@@ -179,7 +181,7 @@ func TestPSHistoryAndGlobalNames(t *testing.T) {
 		if f.NoTrunc {
 			name += "-notrunc"
 		}
-		golden(t, name, render(t, func(b *bytes.Buffer) error { return WriteTasks(b, tasks, f) }))
+		golden.Check(t, name, render(t, func(b *bytes.Buffer) error { return WriteTasks(b, tasks, f) }))
 	}
 }
 

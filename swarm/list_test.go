@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/docker/docker/api/types/swarm"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
 
 // TestLsCountsOnlyWhatRuns: the recordings show the two cases where the
@@ -80,7 +82,7 @@ func TestLsRowsOfEveryMode(t *testing.T) {
 	if err := WriteServices(&b, rows); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "ls-modes", b.String())
+	golden.Check(t, "ls-modes", b.String())
 }
 
 func TestResolveService(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
 
 // TestProgressText pins the plain-text rendering of every kind of snapshot,
@@ -74,7 +76,7 @@ func TestProgressText(t *testing.T) {
 	for _, c := range cases {
 		fmt.Fprintf(&b, "=== %s (%s)\n%s", c.name, c.p.Phase, c.p.Text())
 	}
-	golden(t, "progress/text", b.String())
+	golden.Check(t, "progress/text", b.String())
 }
 
 func TestProgressTruncError(t *testing.T) {

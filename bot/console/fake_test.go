@@ -2,42 +2,14 @@ package console
 
 import (
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/swarmbot/swarmbot/commands"
 	"github.com/swarmbot/swarmbot/deploy"
 	"github.com/swarmbot/swarmbot/swarm"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name.golden, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading %s (go test -update writes it): %v", path, err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from what was rendered (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 var (
 	t0    = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/swarmbot/swarmbot/deploy"
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
 
 // TestTerminalRedraw pins the escape codes of a change on a terminal: the
@@ -21,7 +22,7 @@ func TestTerminalRedraw(t *testing.T) {
 	req := deploy.Request{}
 	playScale(t.Context(), req, fe)
 	playLs(t.Context(), req, fe)
-	golden(t, "terminal-scale", visible(out.String()))
+	golden.Check(t, "terminal-scale", visible(out.String()))
 
 	for i, l := range strings.Split(out.String(), "\n") {
 		if strings.Contains(l, "\x1b[2m") && len([]rune(stripSGR(l))) > 31 { // the status line is faint

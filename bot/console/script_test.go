@@ -12,6 +12,7 @@ import (
 
 	"github.com/swarmbot/swarmbot/commands"
 	"github.com/swarmbot/swarmbot/deploy"
+	"github.com/swarmbot/swarmbot/internal/golden"
 )
 
 const session = `# The story in short: alice scales, asks for a drain, bob approves.
@@ -48,7 +49,7 @@ func TestScript(t *testing.T) {
 	if err := c.Run(t.Context(), bot); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	golden(t, "script", out.String())
+	golden.Check(t, "script", out.String())
 	if strings.Contains(out.String(), "\x1b") {
 		t.Error("plain output holds an escape code")
 	}

@@ -3,10 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,29 +13,9 @@ import (
 	"github.com/swarmbot/swarmbot/commands"
 	"github.com/swarmbot/swarmbot/deploy"
 	"github.com/swarmbot/swarmbot/internal/fakeslack"
+	"github.com/swarmbot/swarmbot/internal/golden"
 	"github.com/swarmbot/swarmbot/swarm"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name.golden, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading %s (go test -update creates it): %v", path, err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from what was rendered (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // show writes a message as a person reads it in the golden files: the
 // fallback text, then each block's text (a button as [Label](action=value)),
@@ -166,7 +143,7 @@ func TestRenderCard(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := rd.Card(tc.card)
-			golden(t, tc.name, show(t, m))
+			golden.Check(t, tc.name, show(t, m))
 			acceptedBySlack(t, f, m)
 		})
 	}
@@ -187,7 +164,7 @@ func TestRenderEvent(t *testing.T) {
 	} {
 		fmt.Fprintf(&b, "%-16s %s\n", e.Kind, rd.Event(e))
 	}
-	golden(t, "events", b.String())
+	golden.Check(t, "events", b.String())
 }
 
 func TestRenderApproval(t *testing.T) {
@@ -231,7 +208,7 @@ func TestRenderApproval(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := rd.Approval(tc.card)
-			golden(t, tc.name, show(t, m))
+			golden.Check(t, tc.name, show(t, m))
 			acceptedBySlack(t, f, m)
 		})
 	}
@@ -284,7 +261,7 @@ func TestRenderReply(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := rd.Reply(tc.req, tc.r)
-			golden(t, tc.name, show(t, m))
+			golden.Check(t, tc.name, show(t, m))
 			acceptedBySlack(t, f, m)
 		})
 	}

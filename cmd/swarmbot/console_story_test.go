@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,11 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/swarmbot/swarmbot/internal/golden"
 	"github.com/swarmbot/swarmbot/internal/testenv"
 	"github.com/swarmbot/swarmbot/swarm"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // useSwarm points the Engine settings of this process at the private test
 // swarm's manager (never at the machine's own daemon), and makes sure the
@@ -157,7 +155,7 @@ func TestConsoleStory(t *testing.T) {
 		t.Error("the transcript holds escape codes")
 	}
 	checkStoryFacts(t, out)
-	goldenFile(t, "story", normalize(out, foreign))
+	golden.Check(t, "story", normalize(out, foreign))
 }
 
 // foreignServices are the services other tests left on the swarm; the
@@ -231,25 +229,6 @@ func checkStoryFacts(t *testing.T, out string) {
 	if refused := after("bob> scale ping 2"); !strings.Contains(refused, "service ping is locked by alice") ||
 		!strings.Contains(refused, "incident #42") {
 		t.Errorf("bob's refused scale does not name alice and her reason:\n%s", refused)
-	}
-}
-
-// goldenFile compares got with testdata/name.golden, or rewrites it with -update.
-func goldenFile(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading %s (go test -update writes it): %v", path, err)
-	}
-	if got != string(want) {
-		t.Errorf("the transcript differs from %s (go test -update rewrites it)\n%s", path, lineDiff(string(want), got))
 	}
 }
 
