@@ -91,7 +91,7 @@ func (c Card) Text() string {
 	if !c.Approver.IsZero() {
 		b.WriteString(", approved by " + c.Approver.String())
 	}
-	fmt.Fprintf(&b, " · operation %s · %s\n", c.OperationID, formatElapsed(c.Elapsed))
+	fmt.Fprintf(&b, " · operation %s · %s\n", c.OperationID, FormatElapsed(c.Elapsed))
 	b.WriteString(string(c.Phase))
 	if c.Progress != nil && len(c.Progress.Services) > 0 {
 		running, desired := c.Tasks()
@@ -164,8 +164,9 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// formatElapsed writes a duration the way people say it: 42s, 3m05s, 1h02m.
-func formatElapsed(d time.Duration) string {
+// FormatElapsed writes a duration the way people say it: 42s, 3m05s, 1h02m.
+// Every front end says durations this way.
+func FormatElapsed(d time.Duration) string {
 	d = d.Round(time.Second)
 	switch {
 	case d < time.Minute:

@@ -296,7 +296,7 @@ func conflictReply(h lock.Holder, retry string, now time.Time) Reply {
 	r := Reply{Kind: ReplyRefusal, Private: true, Data: c,
 		Title: fmt.Sprintf("%s is locked by %s", c.Resource, who)}
 	if h.Manual {
-		line := fmt.Sprintf("%s locked it by hand %s ago, until %s", who, formatElapsed(now.Sub(h.Since)), clockTime(now, h.Until))
+		line := fmt.Sprintf("%s locked it by hand %s ago, until %s", who, FormatElapsed(now.Sub(h.Since)), clockTime(now, h.Until))
 		if h.Reason != "" {
 			line += ": " + h.Reason
 		}
@@ -308,7 +308,7 @@ func conflictReply(h lock.Holder, retry string, now time.Time) Reply {
 			what = "a change"
 		}
 		r.Lines = append(r.Lines, fmt.Sprintf("%s is running %s, held for %s (since %s)", who, what,
-			formatElapsed(now.Sub(h.Since)), h.Since.UTC().Format("15:04:05 UTC")))
+			FormatElapsed(now.Sub(h.Since)), h.Since.UTC().Format("15:04:05 UTC")))
 		if !c.Thread.IsZero() {
 			r.Lines = append(r.Lines, "Its progress is in its thread: "+placeText(c.Thread))
 		}

@@ -179,7 +179,7 @@ func serviceFinalEvent(s swarm.ServiceProgress, at time.Time) Event {
 	case swarm.PhasePaused:
 		e.Kind, e.Text = EventPaused, withReason(s.Name+" paused", why)
 	case swarm.PhaseStuck:
-		e.Kind, e.Text = EventStuck, withReason(fmt.Sprintf("%s stuck, nothing moved for %s", s.Name, formatElapsed(s.Stalled)), why)
+		e.Kind, e.Text = EventStuck, withReason(fmt.Sprintf("%s stuck, nothing moved for %s", s.Name, FormatElapsed(s.Stalled)), why)
 	case swarm.PhaseTimedOut:
 		e.Kind, e.Text = EventTimedOut, withReason(s.Name+" timed out", why)
 	default:
@@ -219,7 +219,7 @@ func finalEvent(c Card, at time.Time) Event {
 	if service != "" {
 		ps = " See `/swarm ps " + service + "`."
 	}
-	took := formatElapsed(c.Elapsed)
+	took := FormatElapsed(c.Elapsed)
 	switch c.Phase {
 	case PhaseConverged:
 		e.Kind, e.Text = EventConverged, fmt.Sprintf("%s: converged in %s.", c.What, took)

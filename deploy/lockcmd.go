@@ -50,7 +50,7 @@ func runLock(ctx context.Context, d *Deployer, req Request, fe Frontend) {
 		Title: fmt.Sprintf("service %s is locked by %s until %s", name, personOf(req.Actor), clockTime(d.now(), h.Until)),
 		Lines: []string{fmt.Sprintf("Nobody else can change it until then. To unlock it: /swarm unlock %s", name)}}
 	if c.For <= 0 {
-		r.Lines = append(r.Lines, fmt.Sprintf("It holds %s unless unlocked (--for sets how long).", formatElapsed(dur)))
+		r.Lines = append(r.Lines, fmt.Sprintf("It holds %s unless unlocked (--for sets how long).", FormatElapsed(dur)))
 	}
 	if c.Reason != "" {
 		r.Lines = append([]string{"Reason: " + c.Reason}, r.Lines...)
@@ -114,7 +114,7 @@ func runUnlock(ctx context.Context, d *Deployer, req Request, fe Frontend) {
 	if c.Force {
 		action = "force-unlocked"
 		title = fmt.Sprintf("service %s is unlocked: %s's lock (%s, held %s) was broken by %s", name, holder, what,
-			formatElapsed(d.now().Sub(h.Since)), actor)
+			FormatElapsed(d.now().Sub(h.Since)), actor)
 	}
 	d.audit.record(ctx, AuditEntry{Time: d.now(), Actor: actor, Action: action, Command: req.Command.String(),
 		Target: name, Outcome: fmt.Sprintf("was held by %s for %s", holder, what), Channel: req.Channel})

@@ -318,7 +318,7 @@ func (d *Deployer) finish(ctx context.Context, op *Operation, rep Reporter, leas
 	if err := d.stores.Operations.Release(ctx, op.ID, d.opts.Instance); err != nil {
 		d.log.WarnContext(ctx, "operation lease not released", "operation", op.ID, "error", redact(err.Error()))
 	}
-	outcome := fmt.Sprintf("%s after %s", phase, formatElapsed(c.Elapsed))
+	outcome := fmt.Sprintf("%s after %s", phase, FormatElapsed(c.Elapsed))
 	if note != "" {
 		outcome += ": " + note
 	}

@@ -149,7 +149,7 @@ func runLocks(ctx context.Context, d *Deployer, _ Request) (Reply, error) {
 			}
 			who := Person{ID: h.UserID, Name: h.UserName}.String()
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s ago\t%s\n", h.Resource, who, what,
-				formatElapsed(now.Sub(h.Since)), h.Until.UTC().Format("15:04:05 UTC"))
+				FormatElapsed(now.Sub(h.Since)), h.Until.UTC().Format("15:04:05 UTC"))
 		}
 		return tw.Flush()
 	})

@@ -98,7 +98,7 @@ func statusLine(c deploy.Card, elapsed time.Duration) styled {
 	if running, desired := c.Tasks(); desired > 0 {
 		text += fmt.Sprintf(" · %d out of %d tasks", running, desired)
 	}
-	text += " · " + formatElapsed(elapsed)
+	text += " · " + deploy.FormatElapsed(elapsed)
 	if c.Note != "" {
 		text += " · " + c.Note
 	}
@@ -117,18 +117,6 @@ func eventLine(e deploy.Event) styled {
 		s = bad
 	}
 	return styled{clean(e.String()), s}
-}
-
-// formatElapsed writes a duration as people say it: 42s, 3m05s, 1h02m.
-func formatElapsed(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // clean makes text safe to write to a terminal: a control character (from

@@ -3,7 +3,6 @@ package slack
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -46,7 +45,7 @@ func (rd renderer) Card(c deploy.Card) message {
 		running, desired := c.Tasks()
 		status += fmt.Sprintf(" · %d of %s", running, plural(desired, "task", "tasks"))
 	}
-	status += " · " + elapsed(c.Elapsed)
+	status += " · " + deploy.FormatElapsed(c.Elapsed)
 	blocks := []slackgo.Block{section(icon + " " + bold(c.What) + "\n" + status)}
 
 	who := "asked by " + escape(c.Requester.String())
@@ -155,18 +154,6 @@ func shortImage(image string) string {
 // oneLine folds an Engine text onto one line of at most n characters.
 func oneLine(s string, n int) string {
 	return cut(strings.Join(strings.Fields(s), " "), n)
-}
-
-// elapsed writes a duration as people say it: 42s, 3m05s, 1h02m.
-func elapsed(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // eventIcons mark the events that matter; slot changes and milestones go plain.

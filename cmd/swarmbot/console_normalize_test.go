@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/swarmbot/swarmbot/internal/golden"
+)
 
 // TestNormalize checks the transcript's masks on a made-up piece of it:
 // IDs numbered in order, times, ages and the scheduler's choices masked,
@@ -84,6 +88,6 @@ alice locked it by hand D ago, until hh:mm UTC: incident #42
 Its progress is in its thread: console OP000001
 `
 	if got := normalize(raw, []string{"agent"}); got != want {
-		t.Errorf("normalized:\n%s\nwant:\n%s\n%s", got, want, lineDiff(want, got))
+		t.Errorf("normalized:\n%s\nwant:\n%s\n%s", got, want, golden.Diff(want, got))
 	}
 }

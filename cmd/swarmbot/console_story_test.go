@@ -232,27 +232,6 @@ func checkStoryFacts(t *testing.T, out string) {
 	}
 }
 
-// lineDiff shows the first lines where want and got differ.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	shown := 0
-	for i := 0; i < max(len(w), len(g)) && shown < 20; i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n  want %q\n  got  %q\n", i+1, wl, gl)
-			shown++
-		}
-	}
-	return b.String()
-}
-
 // The masks: what differs from one run of the story to the next.
 var (
 	clock      = regexp.MustCompile(`\b\d\d:\d\d:\d\d\b`)
