@@ -19,11 +19,7 @@ var inspectSpec = &spec{
 }
 
 func parseInspect(_ options, s *spec, args []string) (Command, error) {
-	fa, err := parseFlags(s.flags, args, false)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := oneService(fa, s.verb)
+	svc, err := onlyService(s, args)
 	if err != nil {
 		return nil, err
 	}

@@ -74,6 +74,16 @@ func (c Ps) String() string {
 }
 
 // oneService reads the single SERVICE argument of a verb.
+// onlyService parses a command whose one argument is a service, with no
+// flags but its spec's (inspect, rm, rollback).
+func onlyService(s *spec, args []string) (string, error) {
+	fa, err := parseFlags(s.flags, args, false)
+	if err != nil {
+		return "", err
+	}
+	return oneService(fa, s.verb)
+}
+
 func oneService(fa flagArgs, verb Verb) (string, error) {
 	switch len(fa.pos) {
 	case 0:
