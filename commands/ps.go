@@ -73,7 +73,6 @@ func (c Ps) String() string {
 	return l.String()
 }
 
-// oneService reads the single SERVICE argument of a verb.
 // onlyService parses a command whose one argument is a service, with no
 // flags but its spec's (inspect, rm, rollback).
 func onlyService(s *spec, args []string) (string, error) {
@@ -84,6 +83,7 @@ func onlyService(s *spec, args []string) (string, error) {
 	return oneService(fa, s.verb)
 }
 
+// oneService reads the single SERVICE argument of a verb.
 func oneService(fa flagArgs, verb Verb) (string, error) {
 	switch len(fa.pos) {
 	case 0:
