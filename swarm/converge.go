@@ -166,6 +166,35 @@ func (v *convergeView) saw(t swarm.Task) {
 	}
 }
 
+// countService counts a service's task that wants to run: running scores
+// full marks, one on its way scores by how far it has come.
+func (v *convergeView) countService(t swarm.Task) {
+	v.saw(t)
+	if t.Status.State == swarm.TaskStateRunning {
+		v.running++
+		v.score += 10
+		if t.Status.Timestamp.After(v.latestRunning) {
+			v.latestRunning = t.Status.Timestamp
+		}
+	} else if !convergeTerminal(t.Status.State) {
+		v.score += convergeOrder[t.Status.State]
+	}
+}
+
+// countJob counts a job's task of the current iteration: complete scores
+// full marks, one still running or on its way is active.
+func (v *convergeView) countJob(t swarm.Task) {
+	v.saw(t)
+	switch {
+	case t.Status.State == swarm.TaskStateComplete:
+		v.running++
+		v.score += 10
+	case !convergeTerminal(t.Status.State):
+		v.active++
+		v.score += convergeOrder[t.Status.State]
+	}
+}
+
 // addLeaving counts the tasks still stopping, each of which holds back the
 // score until it is gone.
 func (v *convergeView) addLeaving(in convergeInput, leaving []swarm.Task) {
@@ -218,16 +247,7 @@ func convergeReplicated(in convergeInput) convergeView {
 			}
 		} else {
 			active++
-			v.saw(t)
-			if t.Status.State == swarm.TaskStateRunning {
-				v.running++
-				v.score += 10
-				if t.Status.Timestamp.After(v.latestRunning) {
-					v.latestRunning = t.Status.Timestamp
-				}
-			} else if !convergeTerminal(t.Status.State) {
-				v.score += convergeOrder[t.Status.State]
-			}
+			v.countService(t)
 		}
 		v.slots = append(v.slots, convergeSlot(t, in.nodes))
 	}
@@ -274,16 +294,7 @@ func convergeGlobal(in convergeInput) convergeView {
 			}
 		} else {
 			v.desired++
-			v.saw(t)
-			if t.Status.State == swarm.TaskStateRunning {
-				v.running++
-				v.score += 10
-				if t.Status.Timestamp.After(v.latestRunning) {
-					v.latestRunning = t.Status.Timestamp
-				}
-			} else if !convergeTerminal(t.Status.State) {
-				v.score += convergeOrder[t.Status.State]
-			}
+			v.countService(t)
 		}
 		v.slots = append(v.slots, convergeSlot(t, in.nodes))
 	}
@@ -338,15 +349,7 @@ func convergeReplicatedJob(in convergeInput) convergeView {
 		bySlot[t.Slot] = t
 	}
 	for _, t := range bySlot {
-		v.saw(t)
-		switch {
-		case t.Status.State == swarm.TaskStateComplete:
-			v.running++
-			v.score += 10
-		case !convergeTerminal(t.Status.State):
-			v.active++
-			v.score += convergeOrder[t.Status.State]
-		}
+		v.countJob(t)
 		sl := convergeSlot(t, in.nodes)
 		sl.Slot = t.Slot + 1 // job slots count from 0; the CLI shows them from 1
 		v.slots = append(v.slots, sl)
@@ -378,15 +381,7 @@ func convergeGlobalJob(in convergeInput) convergeView {
 		byNode[t.NodeID] = t
 	}
 	for _, t := range byNode {
-		v.saw(t)
-		switch {
-		case t.Status.State == swarm.TaskStateComplete:
-			v.running++
-			v.score += 10
-		case !convergeTerminal(t.Status.State):
-			v.active++
-			v.score += convergeOrder[t.Status.State]
-		}
+		v.countJob(t)
 		v.slots = append(v.slots, convergeSlot(t, in.nodes))
 	}
 	v.desired = len(in.frozen)
