@@ -2,7 +2,7 @@ package lock
 
 import (
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,32 +16,30 @@ import (
 )
 
 // Every script runs as one EVALSHA (EVAL once after Redis forgot it).
+//
+//go:embed scripts/*.lua
+var scripts embed.FS
+
 var (
-	//go:embed scripts/acquire.lua
-	acquireLua    string
-	acquireScript = redis.NewScript(acquireLua)
-	//go:embed scripts/renew.lua
-	renewLua    string
-	renewScript = redis.NewScript(renewLua)
-	//go:embed scripts/release.lua
-	releaseLua    string
-	releaseScript = redis.NewScript(releaseLua)
-	//go:embed scripts/advance.lua
-	advanceLua    string
-	advanceScript = redis.NewScript(advanceLua)
-	//go:embed scripts/inspect.lua
-	inspectLua    string
-	inspectScript = redis.NewScript(inspectLua)
-	//go:embed scripts/unlock.lua
-	unlockLua    string
-	unlockScript = redis.NewScript(unlockLua)
-	//go:embed scripts/force_unlock.lua
-	forceUnlockLua    string
-	forceUnlockScript = redis.NewScript(forceUnlockLua)
-	//go:embed scripts/set_info.lua
-	setInfoLua    string
-	setInfoScript = redis.NewScript(setInfoLua)
+	acquireScript     = script("acquire")
+	renewScript       = script("renew")
+	releaseScript     = script("release")
+	advanceScript     = script("advance")
+	inspectScript     = script("inspect")
+	unlockScript      = script("unlock")
+	forceUnlockScript = script("force_unlock")
+	setInfoScript     = script("set_info")
 )
+
+// script loads one of the embedded Lua scripts; the names are fixed above,
+// so a missing one is a build mistake that fails every test at start.
+func script(name string) *redis.Script {
+	src, err := scripts.ReadFile("scripts/" + name + ".lua")
+	if err != nil {
+		panic(err)
+	}
+	return redis.NewScript(string(src))
+}
 
 // Redis is the Locker for one swarm in a Redis shared by every swarmbot
 // instance. Its keys live under swarmbot:<cluster>:.
