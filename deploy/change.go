@@ -343,7 +343,10 @@ func hintFor(err error) string {
 	case errors.As(err, &nf):
 		return "See the services with /swarm ls"
 	case errors.As(err, &inProg):
-		return "Follow it with /swarm ps " + inProg.Service + "; a change waits until it has finished"
+		if inProg.State == "rollback_started" {
+			return "Follow it with /swarm ps " + inProg.Service + "; a change waits until it has finished"
+		}
+		return "Follow it with /swarm ps " + inProg.Service + ", or stop it with /swarm rollback " + inProg.Service
 	case errors.As(err, &fence):
 		return "See who holds it with /swarm locks"
 	case errors.As(err, &stale):

@@ -61,7 +61,11 @@ func (e *InProgressError) Error() string {
 	if e.Message != "" && e.Message != "update in progress" {
 		msg += " (" + e.Message + ")"
 	}
-	return msg + "; nothing was changed: wait until it has finished, or force the change to start anyway"
+	msg += "; nothing was changed: wait until it has finished"
+	if e.State != "rollback_started" {
+		msg += ", or roll it back"
+	}
+	return msg
 }
 
 // NoPreviousSpecError says that a service cannot be rolled back because it has

@@ -31,6 +31,11 @@ type MutateOptions struct {
 	// change was approved on: it is refused with a *StaleError when the
 	// service's spec or previous spec has changed since.
 	Expect string
+
+	// rollingBack is set by Rollback: a rollback may start while the
+	// service's update is in progress (that is how a bad rollout is stopped,
+	// as with the CLI), but not while another rollback is.
+	rollingBack bool
 }
 
 // Result is what a service change did: what a caller reports, and what it
@@ -139,7 +144,7 @@ func checkService(s swarm.Service, opts MutateOptions) error {
 		}
 	}
 	if u := s.UpdateStatus; u != nil && !opts.Force {
-		if u.State == swarm.UpdateStateUpdating || u.State == swarm.UpdateStateRollbackStarted {
+		if (u.State == swarm.UpdateStateUpdating && !opts.rollingBack) || u.State == swarm.UpdateStateRollbackStarted {
 			e := &InProgressError{Service: s.Spec.Name, State: string(u.State), Message: u.Message}
 			if u.StartedAt != nil {
 				e.Since = *u.StartedAt

@@ -205,11 +205,53 @@ func TestInProgressGuard(t *testing.T) {
 			if !busy {
 				return
 			}
-			if ip.State != string(state) || !strings.Contains(err.Error(), "force") || e.writes != 0 {
+			if ip.State != string(state) || !strings.Contains(err.Error(), "wait until it has finished") || e.writes != 0 {
 				t.Errorf("error = %v (%d writes); want the state named, what to do, and no write", err, e.writes)
 			}
 			if _, err := c.Update(t.Context(), "ping", UpdateSpec{Image: "alpine:latest"}, MutateOptions{Force: true}); err != nil {
 				t.Errorf("forced: %v", err)
+			}
+		})
+	}
+}
+
+// TestRollbackDuringAnUpdate: a rollback is how a bad rollout is stopped, so
+// it starts while the update is in progress (as the CLI's does), but not
+// while another rollback is.
+func TestRollbackDuringAnUpdate(t *testing.T) {
+	for _, tt := range []struct {
+		state   swarm.UpdateState
+		refused bool
+		say     string
+	}{
+		{swarm.UpdateStateUpdating, false, ""},
+		{swarm.UpdateStateRollbackStarted, true, "ping has a rollback in progress; nothing was changed: wait until it has finished"},
+	} {
+		t.Run(string(tt.state), func(t *testing.T) {
+			c, e := fixtureClient(t, "updated")
+			e.mu.Lock()
+			e.rec.Services[0].UpdateStatus = &swarm.UpdateStatus{State: tt.state}
+			e.mu.Unlock()
+			_, err := c.Rollback(t.Context(), "ping", MutateOptions{})
+			var ip *InProgressError
+			if errors.As(err, &ip) != tt.refused {
+				t.Fatalf("rollback while %s: %v; want refused: %t", tt.state, err, tt.refused)
+			}
+			if tt.refused {
+				if !strings.Contains(err.Error(), tt.say) || strings.Contains(err.Error(), "roll it back") || e.writes != 0 {
+					t.Errorf("error = %v (%d writes); want %q, no advice to roll back, and no write", err, e.writes, tt.say)
+				}
+				return
+			}
+			if s := e.service("ping"); s.UpdateStatus.State != swarm.UpdateStateRollbackStarted || specImage(s.Spec) != "alpine:latest" {
+				t.Errorf("after rollback: state %s, image %s; want rollback_started, alpine:latest", s.UpdateStatus.State, specImage(s.Spec))
+			}
+			// An update is still refused while the update runs, with the way out named.
+			e.mu.Lock()
+			e.rec.Services[0].UpdateStatus = &swarm.UpdateStatus{State: swarm.UpdateStateUpdating}
+			e.mu.Unlock()
+			if _, err := c.Update(t.Context(), "ping", UpdateSpec{Image: "alpine:3.7"}, MutateOptions{}); !errors.As(err, &ip) || !strings.Contains(err.Error(), "or roll it back") {
+				t.Errorf("update while updating: %v; want refused with the way out", err)
 			}
 		})
 	}

@@ -13,7 +13,9 @@ import (
 // since the last update is undone too), marks the service rollback_started
 // ("manually requested rollback") and rolls the tasks back under the rollback
 // policy. Rolling back twice returns to where it started. A service that has
-// never been changed gets a *NoPreviousSpecError.
+// never been changed gets a *NoPreviousSpecError. Like the CLI's, a rollback
+// may start while the service's update is still in progress: that is how a
+// bad rollout is stopped; while a rollback is in progress it is refused.
 //
 // The swap brings back the previous spec's fence label, an older one. The fence
 // cannot be stamped in the same write (the Engine ignores the spec sent with a
@@ -24,6 +26,7 @@ import (
 // in-progress guard refuses other changes while the rollback runs.
 func (c *Client) Rollback(ctx context.Context, service string, opts MutateOptions) (Result, error) {
 	var before, after swarm.ServiceSpec
+	opts.rollingBack = true
 	res, err := c.updateService(ctx, service, opts, swarm.ServiceUpdateOptions{Rollback: "previous"}, func(s *swarm.Service) error {
 		if s.PreviousSpec == nil {
 			return &NoPreviousSpecError{Service: s.Spec.Name}
