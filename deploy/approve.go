@@ -79,6 +79,16 @@ func runDecide(ctx context.Context, d *Deployer, req Request, fe Frontend) {
 		d.alreadyDecided(ctx, req, fe, a)
 		return
 	}
+	if !reportsAt(fe, a.Place) {
+		// Its card, and the operation's progress after it, are where it was
+		// asked: a decision here could not change them.
+		d.metrics.Command(verb, "refused")
+		d.reply(ctx, req, fe, Reply{Kind: ReplyRefusal, Private: true,
+			Title: fmt.Sprintf("request %s (%s) cannot be decided here", a.ID, redact(a.Command)),
+			Lines: []string{fmt.Sprintf("It was asked in another of swarmbot's front ends (%s), where its card and its progress are shown: %s it there. Nothing was decided.",
+				placeText(a.Place), verb)}})
+		return
+	}
 
 	check := d.policy.CheckDenial(req.Actor, a.Requester.ID)
 	if approve {

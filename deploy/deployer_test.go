@@ -239,6 +239,10 @@ func TestApprovals(t *testing.T) {
 		{"withdrawn by the requester", func(t *testing.T, h *harness, id string) {
 			h.do(t, actorAlice, "deny "+id)
 		}, StatusDenied, 0, "", ""},
+		{"asked in another front end: decided there", func(t *testing.T, h *harness, id string) {
+			// A Slack replica cannot change a console's approval card, nor report its drain.
+			h.d.HandleText(t.Context(), actorBob, "C0OPS", "", "approve "+id, notOwning{h.rec})
+		}, StatusPending, 0, bob.ID, "It was asked in another of swarmbot's front ends (C0OPS "},
 		{"a second approval after the first", func(t *testing.T, h *harness, id string) {
 			h.do(t, actorBob, "approve "+id)
 			h.do(t, actorCarol, "approve "+id)

@@ -58,9 +58,17 @@ type Frontend interface {
 
 // PlaceOwner is a Frontend that can tell which places it reports at. Resume
 // leaves an operation whose place another front end owns (a console's, for a
-// Slack replica sharing its Redis) to that front end.
+// Slack replica sharing its Redis) to that front end; an approval request is
+// decided where it was asked, since only there its card can change.
 type PlaceOwner interface {
 	Owns(at Place) bool
+}
+
+// reportsAt reports whether fe can report at p: every front end can, but a
+// PlaceOwner only at its own places. A place not known yet counts as its own.
+func reportsAt(fe Frontend, p Place) bool {
+	o, ok := fe.(PlaceOwner)
+	return !ok || p.IsZero() || o.Owns(p)
 }
 
 // Reporter reports one operation's progress at its place.

@@ -118,8 +118,8 @@ func runUnlock(ctx context.Context, d *Deployer, req Request, fe Frontend) {
 	}
 	d.audit.record(ctx, AuditEntry{Time: d.now(), Actor: actor, Action: action, Command: req.Command.String(),
 		Target: name, Outcome: fmt.Sprintf("was held by %s for %s", holder, what), Channel: req.Channel})
-	if c.Force && h.ThreadTS != "" {
-		d.event(ctx, fe.Operation(Place{Channel: h.Channel, ID: h.ThreadTS}), Event{Kind: EventUnlocked, Time: d.now(), Mention: holder,
+	if at := (Place{Channel: h.Channel, ID: h.ThreadTS}); c.Force && h.ThreadTS != "" && reportsAt(fe, at) {
+		d.event(ctx, fe.Operation(at), Event{Kind: EventUnlocked, Time: d.now(), Mention: holder,
 			Text: fmt.Sprintf("the lock on %s was force-unlocked by %s; this change can make no further change to it", name, actor)})
 	}
 	d.reply(ctx, req, fe, Reply{Kind: ReplyNotice, Title: title})

@@ -32,7 +32,7 @@ func (d *Deployer) Resume(ctx context.Context, fe Frontend) (int, error) {
 		if d.isFollowing(op.ID) {
 			continue
 		}
-		if o, ok := fe.(PlaceOwner); ok && !o.Owns(op.Place) {
+		if !reportsAt(fe, op.Place) {
 			continue // another front end's operation: it cannot be reported here
 		}
 		ok, err := d.stores.Operations.Claim(ctx, op.ID, d.opts.Instance, d.opts.LeaseTTL)

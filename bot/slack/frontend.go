@@ -100,7 +100,7 @@ func (f frontend) Operation(at deploy.Place) deploy.Reporter { return reporter{b
 // that deploy never resumes a console's operation here.
 func (f frontend) Owns(at deploy.Place) bool { return slackConversation.MatchString(at.Channel) }
 
-var slackConversation = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+var slackConversation = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
 
 // PublishApproval posts an approval request with its buttons.
 func (f frontend) PublishApproval(ctx context.Context, req deploy.Request, a deploy.ApprovalCard) (deploy.Place, error) {

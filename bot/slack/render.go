@@ -170,8 +170,12 @@ func fileName(req deploy.Request) string {
 }
 
 // placeLink links to the message at p (its thread, for a reply in one), or
-// names its channel when the workspace's URL is unknown.
+// names its channel when the workspace's URL is unknown. A place that is not
+// a Slack conversation is a swarmbot console's, sharing this Redis.
 func (rd renderer) placeLink(p deploy.Place, label string) string {
+	if !slackConversation.MatchString(p.Channel) {
+		return label + " in a swarmbot console, not in Slack"
+	}
 	ts, thread := splitPlace(p.ID)
 	if rd.workspace == "" || p.Channel == "" || ts == "" {
 		return label + " in " + mention(p.Channel)

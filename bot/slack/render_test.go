@@ -268,7 +268,8 @@ func TestRenderReply(t *testing.T) {
 }
 
 // The link to a lock holder's thread points into the thread when the card
-// itself was a reply; without the workspace's URL the channel is named.
+// itself was a reply; without the workspace's URL the channel is named; a
+// console's place (a console sharing the Redis) is never made a link.
 func TestPlaceLink(t *testing.T) {
 	for _, tc := range []struct {
 		rd   renderer
@@ -279,6 +280,7 @@ func TestPlaceLink(t *testing.T) {
 		{rd, deploy.Place{Channel: "C1", ID: placeID("1700000000.000200", "1700000000.000100")},
 			"<https://acme.slack.com/archives/C1/p1700000000000200?thread_ts=1700000000.000100&cid=C1|the thread>"},
 		{renderer{}, deploy.Place{Channel: "C1", ID: "1700000000.000100"}, "the thread in <#C1>"},
+		{rd, deploy.Place{Channel: "console", ID: "pk3m9x2qa"}, "the thread in a swarmbot console, not in Slack"},
 	} {
 		if got := tc.rd.placeLink(tc.p, "the thread"); got != tc.want {
 			t.Errorf("placeLink(%+v) = %q, want %q", tc.p, got, tc.want)
