@@ -53,11 +53,17 @@ type applied struct {
 type guard struct {
 	fences map[lock.Resource]int64
 	expect string
+	// written holds what a write was sent to under its current fence. The
+	// first write under a fence is Fresh: a target that already carries
+	// the same fence was written by another holder issued that number.
+	written map[lock.Resource]bool
 }
 
 // opts are the swarm guards of a change to what r locks.
 func (g guard) opts(r lock.Resource) swarm.MutateOptions {
-	return swarm.MutateOptions{Fence: g.fences[r], Expect: g.expect}
+	fresh := !g.written[r]
+	g.written[r] = true
+	return swarm.MutateOptions{Fence: g.fences[r], Expect: g.expect, Fresh: fresh}
 }
 
 // change makes a runner of a planner: plan, then either file an approval
@@ -144,7 +150,7 @@ func (d *Deployer) run(ctx context.Context, req Request, fe Frontend, p *plan, a
 	d.audit.record(ctx, AuditEntry{Time: now, Actor: op.Requester, Action: "started", Command: op.Command,
 		Target: p.target, OperationID: op.ID, ApprovalID: op.ApprovalID, Channel: op.Channel})
 
-	g := guard{fences: map[lock.Resource]int64{}, expect: p.expect}
+	g := guard{fences: map[lock.Resource]int64{}, expect: p.expect, written: map[lock.Resource]bool{}}
 	for _, l := range leases {
 		g.fences[l.Resource()] = l.Fence()
 	}
@@ -227,6 +233,7 @@ func (d *Deployer) advance(ctx context.Context, leases []*lock.Lease, g guard, e
 		}
 		g.fences[l.Resource()] = f
 	}
+	clear(g.written)
 	d.log.InfoContext(ctx, "lock fence moved past the target's", "target", fe.Target, "seen", fe.Seen)
 	return true
 }

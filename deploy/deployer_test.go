@@ -358,6 +358,24 @@ func TestFenceMovesPastALostCount(t *testing.T) {
 	}
 }
 
+// TestFenceEqualToALostCount: a Redis failover lost the increment of the
+// holder who stamped fence 1, so the next holder is issued 1 again. Its first
+// write sees its own number on the service and moves past it; the second
+// write of the same change (update, then scale) is not refused by the fence
+// the first one stamped.
+func TestFenceEqualToALostCount(t *testing.T) {
+	h := newHarness(t, commands.Policy{})
+	h.sw.services["ping"].fence = 1 // the fresh in-process locker issues 1 next
+	h.do(t, actorAlice, "update --image alpine:3.8 --replicas 6 ping")
+	if u, sc := h.sw.changed("Update"), h.sw.changed("Scale"); u != 1 || sc != 1 {
+		t.Fatalf("update %d, scale %d calls, want 1 and 1:\n%s", u, sc, h.rec.snapshot(h.rec.lastPlace(t, "op")).text())
+	}
+	s := h.sw.services["ping"]
+	if s.fence != 2 || s.replicas != 6 {
+		t.Errorf("the service carries fence %d and %d replicas, want 2 and 6", s.fence, s.replicas)
+	}
+}
+
 func TestShutdownHandsOverAndAnotherResumes(t *testing.T) {
 	h := newHarness(t, commands.Policy{})
 	h.w.gate, h.w.started = make(chan struct{}), make(chan swarm.Operation, 2)

@@ -63,12 +63,13 @@ func (f *fakeSwarm) service(ref string) (*fakeService, string, error) {
 	return nil, "", &swarm.NotFoundError{Kind: "service", Ref: ref}
 }
 
-// write applies the guards swarm applies: a newer fence refuses, the change stamps.
+// write applies the guards swarm applies: a newer fence refuses (the same one
+// too, on a Fresh write), the change stamps.
 func (f *fakeSwarm) write(method, name string, s *fakeService, opts swarm.MutateOptions) error {
 	if f.fail != nil {
 		return f.fail
 	}
-	if seen := max(s.fence, s.prevFence); opts.Fence > 0 && seen > opts.Fence {
+	if seen := max(s.fence, s.prevFence); opts.Fence > 0 && (seen > opts.Fence || opts.Fresh && seen == opts.Fence) {
 		return &swarm.FenceError{Target: name, Fence: opts.Fence, Seen: seen}
 	}
 	f.changes[method]++

@@ -39,6 +39,10 @@ type FenceError struct {
 }
 
 func (e *FenceError) Error() string {
+	if e.Seen == e.Fence {
+		return fmt.Sprintf("%s already carries fence %d, this change's own, written by another holder of the lock: the lock store lost count; nothing was changed",
+			e.Target, e.Seen)
+	}
 	return fmt.Sprintf("%s carries fence %d, newer than this change's %d: the lock was taken over by someone else; nothing was changed",
 		e.Target, e.Seen, e.Fence)
 }

@@ -24,6 +24,12 @@ type MutateOptions struct {
 	// own spec, or for a service also in its previous spec), and the target is
 	// stamped with Fence in the same write as the change.
 	Fence int64
+	// Fresh says that the caller has not written with Fence yet: a target
+	// that already carries the same fence was written by another holder that
+	// was issued the same number (a lock store that lost count: a Redis
+	// failover, an in-process store restarted), so it is refused with a
+	// *FenceError too. Later writes under the same fence are not Fresh.
+	Fresh bool
 	// Force starts a service change even while the service's own update or
 	// rollback is in progress, which is otherwise refused with an *InProgressError.
 	Force bool
@@ -134,7 +140,7 @@ func checkService(s swarm.Service, opts MutateOptions) error {
 			// A rollback swaps the labels back: the newer fence is then in the previous spec.
 			seen = max(seen, labelFence(s.PreviousSpec.Labels))
 		}
-		if seen > opts.Fence {
+		if seen > opts.Fence || (opts.Fresh && seen == opts.Fence) {
 			return &FenceError{Target: s.Spec.Name, Fence: opts.Fence, Seen: seen}
 		}
 	}

@@ -146,12 +146,15 @@ func TestFence(t *testing.T) {
 		label     string // on the spec; "" for none
 		prevLabel string // on the previous spec
 		fence     int64
+		fresh     bool
 		wantSeen  int64 // a FenceError seeing it; 0: the change goes through
 		wantLabel string
 	}{
 		{name: "no fence asked", label: "5", fence: 0, wantLabel: "5"},
 		{name: "newer fence stamps", label: "3", fence: 5, wantLabel: "5"},
 		{name: "same fence", label: "5", fence: 5, wantLabel: "5"},
+		{name: "same fence on a first write: another holder with the same number", label: "5", fence: 5, fresh: true, wantSeen: 5},
+		{name: "newer fence on a first write", label: "4", fence: 5, fresh: true, wantLabel: "5"},
 		{name: "first fence", label: "", fence: 1, wantLabel: "1"},
 		{name: "older fence refused", label: "5", fence: 3, wantSeen: 5},
 		{name: "unreadable label counts as none", label: "x", fence: 2, wantLabel: "2"},
@@ -168,7 +171,7 @@ func TestFence(t *testing.T) {
 			}
 			s.PreviousSpec.Labels = map[string]string{FenceLabel: tt.prevLabel}
 			e.mu.Unlock()
-			_, err := c.Scale(t.Context(), "ping", 3, MutateOptions{Fence: tt.fence})
+			_, err := c.Scale(t.Context(), "ping", 3, MutateOptions{Fence: tt.fence, Fresh: tt.fresh})
 			if tt.wantSeen != 0 {
 				var fe *FenceError
 				if !errors.As(err, &fe) || fe.Seen != tt.wantSeen || fe.Fence != tt.fence || e.writes != 0 {
