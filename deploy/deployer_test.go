@@ -358,6 +358,18 @@ func TestFenceMovesPastALostCount(t *testing.T) {
 	}
 }
 
+// The Engine's warnings on a scale reach the thread, with the service named.
+func TestScaleShowsTheEnginesWarnings(t *testing.T) {
+	h := newHarness(t, commands.Policy{})
+	h.sw.warn = "image alpine:3.7 could not be accessed on a registry to record its digest"
+	h.do(t, actorAlice, "scale ping=2 web=3")
+	th := h.rec.snapshot(h.rec.lastPlace(t, "op"))
+	want := "the Engine warns: ping: image alpine:3.7 could not be accessed on a registry to record its digest; web: image"
+	if !strings.Contains(th.text(), want) {
+		t.Errorf("the thread does not carry the warnings (%q):\n%s", want, th.text())
+	}
+}
+
 // TestFenceEqualToALostCount: a Redis failover lost the increment of the
 // holder who stamped fence 1, so the next holder is issued 1 again. Its first
 // write sees its own number on the service and moves past it; the second

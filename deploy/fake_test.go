@@ -28,6 +28,7 @@ type fakeSwarm struct {
 	changes  map[string]int    // method → calls that changed something
 	fail     error             // when set, every change fails with it
 	limit    int64
+	warn     string // when set, the Engine's warning on every scale
 }
 
 type fakeService struct {
@@ -120,7 +121,11 @@ func (f *fakeSwarm) Scale(_ context.Context, ref string, n uint64, opts swarm.Mu
 	}
 	before := s.replicas
 	s.replicas, s.fence = n, max(opts.Fence, s.fence)
-	return swarm.Result{ServiceID: s.id, ServiceName: name, ReplicasBefore: before, ReplicasAfter: n}, nil
+	r := swarm.Result{ServiceID: s.id, ServiceName: name, ReplicasBefore: before, ReplicasAfter: n}
+	if f.warn != "" {
+		r.Warnings = []string{f.warn}
+	}
+	return r, nil
 }
 
 func (f *fakeSwarm) Update(_ context.Context, ref string, u swarm.UpdateSpec, opts swarm.MutateOptions) (swarm.Result, error) {

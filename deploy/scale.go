@@ -35,7 +35,7 @@ func planScale(ctx context.Context, d *Deployer, cmd commands.Command) (*plan, e
 		var (
 			done   []string
 			follow []swarm.Operation
-			failed []string
+			warns  []string // the Engine's, and the scales that failed
 			errs   []error
 		)
 		// One after another, as `docker service scale a=1 b=2`: one failing
@@ -44,8 +44,11 @@ func planScale(ctx context.Context, d *Deployer, cmd commands.Command) (*plan, e
 			res, err := d.swarm.Scale(ctx, refs[i].Name, t.Replicas, g.opts(lock.Service(refs[i].Name)))
 			if err != nil {
 				errs = append(errs, err)
-				failed = append(failed, redact(err.Error()))
+				warns = append(warns, redact(err.Error()))
 				continue
+			}
+			for _, w := range res.Warnings {
+				warns = append(warns, refs[i].Name+": "+w)
 			}
 			done = append(done, fmt.Sprintf("%s %d → %d", refs[i].Name, res.ReplicasBefore, res.ReplicasAfter))
 			follow = append(follow, p.follow[i])
@@ -53,7 +56,7 @@ func planScale(ctx context.Context, d *Deployer, cmd commands.Command) (*plan, e
 		if len(done) == 0 {
 			return applied{}, errors.Join(errs...)
 		}
-		return applied{what: "scale " + strings.Join(done, ", "), follow: follow, warnings: failed}, nil
+		return applied{what: "scale " + strings.Join(done, ", "), follow: follow, warnings: warns}, nil
 	}
 	return p, nil
 }
