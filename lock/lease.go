@@ -196,6 +196,12 @@ func (l *Lease) heartbeat(ctx context.Context, validUntil time.Time) {
 		}
 		start := time.Now()
 		if !start.Before(validUntil) {
+			if lastErr == nil {
+				// No renewal failed: this process did not run in time.
+				l.lose(fmt.Errorf("%w: the lock on %s ran out at %s before this process renewed it: it was paused or overloaded for %s",
+					ErrLost, res, validUntil.UTC().Format(time.RFC3339Nano), start.Sub(validUntil.Add(-l.ttl+every)).Round(time.Millisecond)))
+				return
+			}
 			l.lose(fmt.Errorf("%w: the lock on %s could not be renewed before it ran out at %s: %w",
 				ErrLost, res, validUntil.UTC().Format(time.RFC3339Nano), lastErr))
 			return

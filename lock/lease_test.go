@@ -94,6 +94,18 @@ func TestHeartbeat(t *testing.T) {
 			errSays: "could not be renewed before it ran out",
 		},
 		{
+			name: "the process stalls: lost when it runs again after the lease ran out, saying so",
+			renew: func(_ context.Context, n int) (bool, *Holder, error) {
+				if n == 1 {
+					time.Sleep(25 * time.Second) // this process does not run, say (a VM pause)
+				}
+				return true, nil, nil
+			},
+			// Renewed by the call at 20 s, answered at 45 s: valid until 50 s, next due at 55 s.
+			lostAt: 55 * time.Second, calls: secs(10, 20),
+			errSays: "ran out at 2000-01-01T00:00:50Z before this process renewed it: it was paused or overloaded for 25s",
+		},
+		{
 			name:   "store forgot the lock: lost at the next renewal",
 			renew:  func(context.Context, int) (bool, *Holder, error) { return false, nil, nil },
 			lostAt: 10 * time.Second, calls: secs(10),

@@ -35,7 +35,7 @@ func opsWorld(t *testing.T, redisURL string) *world {
 		"SWARMBOT_REDIS_URL":       redisURL,
 		"SWARMBOT_CLUSTER":         "ops-" + newID(),
 		"SWARMBOT_HTTP_ADDR":       freeAddr(t),
-		"SWARMBOT_LOCK_TTL":        "3s",
+		"SWARMBOT_LOCK_TTL":        "6s", // short, yet a loaded 2-core CI under -race does not lose it
 		"SWARMBOT_SHUTDOWN_GRACE":  "5s",
 		"SWARMBOT_LOG_LEVEL":       "debug",
 	} {

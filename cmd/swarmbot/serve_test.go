@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ func newWorld(t testing.TB, replicas uint64, channels ...fakeslack.Channel) *wor
 		"SWARMBOT_CLUSTER":         "e2e-" + newID(),
 		"SWARMBOT_APPROVERS":       sre,
 		"SWARMBOT_HTTP_ADDR":       freeAddr(t),
-		"SWARMBOT_LOCK_TTL":        "3s",
+		"SWARMBOT_LOCK_TTL":        "6s", // short, yet a loaded 2-core CI under -race does not lose it
 		"SWARMBOT_SHUTDOWN_GRACE":  "5s",
 	} {
 		t.Setenv(k, v)
@@ -296,6 +297,41 @@ func get(t testing.TB, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// metric is the value of one series in /metrics (its name with its labels,
+// as Prometheus prints them), or -1 when it is not there.
+func (w *world) metric(t testing.TB, series string) float64 {
+	t.Helper()
+	_, body := get(t, w.http+"/metrics")
+	for line := range strings.Lines(body) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("/metrics: %q: %v", line, err)
+			}
+			return f
+		}
+	}
+	return -1
+}
+
+// waitMetric waits until a series reads want: a counter is raised just
+// after the reply that a test waits for.
+func (w *world) waitMetric(t testing.TB, series string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := w.metric(t, series)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("/metrics: %s = %v, want %v", series, got, want)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestServeReads(t *testing.T) {
 	w := newWorld(t, 2)
 	w.serve(t)
@@ -433,6 +469,10 @@ func TestServeDrainApprovedByAnother(t *testing.T) {
 	if n, _ := w.sw.ResolveNode(w.ctx(t), "dev02"); !strings.EqualFold(n.Availability, "drain") {
 		t.Errorf("dev02 is %s after the approval", n.Availability)
 	}
+	w.waitMetric(t, `swarmbot_approvals_total{outcome="requested"}`, 1)
+	w.waitMetric(t, `swarmbot_approvals_total{outcome="refused"}`, 1) // alice's own click
+	w.waitMetric(t, `swarmbot_approvals_total{outcome="approved"}`, 1)
+	w.waitMetric(t, "swarmbot_operations_in_flight", 0)
 }
 
 // A 429 storm during an update: the final state arrives and the bot never
@@ -456,6 +496,13 @@ func TestServeRateLimitStorm(t *testing.T) {
 			methods = append(methods, h.Method)
 		}
 		t.Errorf("%d 429s (%v), want the 7 injected: the bot went over the rate", len(hits), methods)
+	}
+	per := map[string]float64{}
+	for _, h := range w.f.RateLimitHits() {
+		per[h.Method]++
+	}
+	for method, n := range per {
+		w.waitMetric(t, `swarmbot_slack_ratelimited_total{method="`+method+`"}`, n)
 	}
 }
 
@@ -490,6 +537,9 @@ func TestServeDisconnectMidUpdate(t *testing.T) {
 	// The bot is still there: the next command is taken on the new connection.
 	w.slash(t, bob, "ls")
 	w.waitFor(t, "ls after the reconnects", func(st fakeslack.State) bool { return len(st.Messages(ops)) == 2 })
+	if n, conns := w.metric(t, "swarmbot_slack_socket_connects_total"), len(w.f.Connections()); n < 3 || n > float64(conns) {
+		t.Errorf("/metrics counts %v socket connections; the fake saw %d, want 3 or more (two reconnects)", n, conns)
+	}
 }
 
 // SIGTERM in the middle of a change: serve stops within its grace period,
@@ -570,5 +620,6 @@ func TestServeLockConflict(t *testing.T) {
 			t.Errorf("refusal lacks %q:\n%s", want, got)
 		}
 	}
+	w.waitMetric(t, "swarmbot_lock_conflicts_total", 1)
 	w.operation(t, 0) // bob's change ends before the service goes
 }
