@@ -59,6 +59,9 @@ var errorCases = []string{
 	"nodes dev01",
 	"audit ping web",
 	"audit ping!",
+	"audit --all",
+	"logs ping web",
+	"history-limit --force 3",
 	"help sacle",
 	"help scale update",
 	"help service frob",
@@ -94,6 +97,9 @@ var errorCases = []string{
 	"create --name",
 	"create -dq alpine",
 	"create --with-registry-auth alpine",
+	"create --stop-grace-period soon alpine",
+	"create --stop-grace-period -1s alpine",
+	"create -e FOO=" + strings.Repeat("x", 1200) + " alpine",
 
 	// scale
 	"scale",
@@ -126,6 +132,12 @@ var errorCases = []string{
 	"update --with-registry-auth ping alpine:3.7",
 	"update --imgae alpine:3.7 ping",
 	"update --force=false ping",
+	"update --image Alpine ping",
+	"update --image alpine:3.8 Ping!",
+	"update --rollback-parallelism -1 ping",
+	"update --rollback-delay 10 ping",
+	"update --args " + strings.Repeat("x", 1200) + " ping",
+	"update --env-add FOO=" + strings.Repeat("x", 1200) + " ping",
 
 	// rollback, rm
 	"rollback",
@@ -175,6 +187,8 @@ var errorCases = []string{
 	"deny",
 	"deny 7f3k2 not now",
 	"deny 7f3k2 --reason",
+	"deny 7f3k2 --reason " + strings.Repeat("x", 301),
+	"approve --now 7f3k2",
 }
 
 func TestParseErrors(t *testing.T) {
