@@ -141,6 +141,8 @@ func TestLockReleasedOnEveryPath(t *testing.T) {
 		{"the Engine refuses", func(h *harness) { h.sw.fail = errEngine }, PhaseFailed},
 		{"the update pauses", func(h *harness) { h.w.end = swarm.PhasePaused }, PhasePaused},
 		{"the watcher panics", func(h *harness) { h.w.panics = true }, ""},
+		{"the change times out", func(h *harness) { h.w.end = swarm.PhaseTimedOut }, PhaseTimedOut},
+		{"the change is stuck", func(h *harness) { h.w.end = swarm.PhaseStuck }, PhaseStuck},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,6 +164,33 @@ func TestLockReleasedOnEveryPath(t *testing.T) {
 				t.Errorf("after a panic alice got:\n%s", r.Text())
 			}
 		})
+	}
+}
+
+// A rollback approved after the service changed is refused as stale: the
+// approver saw another rollback than the one that would run.
+func TestRollbackApprovedAfterAChangeIsStale(t *testing.T) {
+	h := newHarness(t, approvalPolicy)
+	id, place := h.request(t, "rollback ping")
+	h.sw.mu.Lock()
+	h.sw.services["ping"].image = "alpine:3.9" // someone updated it meanwhile
+	h.sw.mu.Unlock()
+	h.do(t, actorBob, "approve "+id)
+	a, err := h.stores.Approvals.Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != StatusStale {
+		t.Errorf("the request is %s, want stale", a.Status)
+	}
+	if n := h.sw.changed("Rollback"); n != 0 {
+		t.Errorf("the Engine was asked to roll back %d times, want none", n)
+	}
+	if c := h.rec.snapshot(place).lastApproval(); c.Status != StatusStale {
+		t.Errorf("the card shows %s, want stale", c.Status)
+	}
+	if r := h.rec.lastReplyTo(t, bob.ID); !strings.Contains(r.Text(), "has changed") {
+		t.Errorf("bob got:\n%s\nwant the reason it is stale", r.Text())
 	}
 }
 
