@@ -268,6 +268,37 @@ func TestSlashReadAnswersInChannel(t *testing.T) {
 	}
 }
 
+// An answer too long for a message shows its start, and the whole output is
+// uploaded as a file shared in the answer's thread.
+func TestLongAnswerIsAttachedInItsThread(t *testing.T) {
+	f := fakeslack.New(t, workspace())
+	var body strings.Builder
+	body.WriteString("ID             NAME      MODE\n")
+	for i := range 300 {
+		fmt.Fprintf(&body, "x%012d   svc-%03d   replicated\n", i, i)
+	}
+	s := &script{handle: func(ctx context.Context, req deploy.Request, fe deploy.Frontend) {
+		if err := fe.Reply(ctx, req, deploy.Reply{Kind: deploy.ReplyResult, Title: "300 services", Body: body.String()}); err != nil {
+			t.Error(err)
+		}
+	}}
+	startBot(t, f, s, Options{})
+	if _, _, err := f.SlashCommand(testContext(t), "U1", "C1", "/swarm", "ls").Ack(testContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, f, "the file", func(st fakeslack.State) bool { return len(st.Files()) == 1 && st.Files()[0].Shared })
+	m := f.Messages("C1")[0]
+	if text := blockText(t, m.Blocks); !strings.Contains(text, "the whole output is attached in the thread") || strings.Contains(text, "svc-299") {
+		t.Errorf("the answer shows:\n%s\nwant its start and a word on the attachment", text)
+	}
+	file := f.Files()[0]
+	if string(file.Content) != body.String() || file.Title != "300 services" || file.ThreadTS != m.TS ||
+		!slices.Equal(file.Channels, []string{"C1"}) || !strings.HasSuffix(file.Name, ".txt") {
+		t.Errorf("file %q titled %q in %v thread %q (%d bytes), want the whole output in the answer's thread %q",
+			file.Name, file.Title, file.Channels, file.ThreadTS, len(file.Content), m.TS)
+	}
+}
+
 func TestSlashUsageErrorIsTheAck(t *testing.T) {
 	f := fakeslack.New(t, workspace())
 	s := &script{}

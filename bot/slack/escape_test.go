@@ -1,6 +1,9 @@
 package slack
 
 import (
+	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -116,5 +119,19 @@ func TestCodeChunks(t *testing.T) {
 	})
 	if codeChunks(nil) != nil {
 		t.Error("no lines gave chunks")
+	}
+}
+
+// A failed answer through a response URL never shows the URL, which can post
+// in the channel for half an hour.
+func TestResponseURLStaysOutOfErrors(t *testing.T) {
+	secret := "https://hooks.slack.com/commands/T1/123/s3cr3t"
+	err := fmt.Errorf("answering through the response URL: %w", hideURL{&url.Error{Op: "Post", URL: secret, Err: errors.New("dial tcp: connection refused")}})
+	if got := err.Error(); strings.Contains(got, "s3cr3t") || !strings.Contains(got, "connection refused") {
+		t.Errorf("error = %q, want the cause without the URL", got)
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		t.Error("the *url.Error is no longer reachable with errors.As")
 	}
 }

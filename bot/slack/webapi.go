@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -82,10 +83,25 @@ func (a webAPI) respond(ctx context.Context, responseURL string, m message, inCh
 	_, _, err := a.c.PostMessageContext(ctx, "", opts...)
 	a.count("response_url", err)
 	if err != nil {
-		return fmt.Errorf("answering through the response URL: %w", err)
+		return fmt.Errorf("answering through the response URL: %w", hideURL{err})
 	}
 	return nil
 }
+
+// hideURL keeps a response URL, a credential that can post in a channel for
+// half an hour, out of an error's text (a *url.Error names its URL); the
+// error it wraps is still there for errors.As.
+type hideURL struct{ err error }
+
+func (h hideURL) Error() string {
+	var ue *url.Error
+	if errors.As(h.err, &ue) {
+		return ue.Op + " (the response URL): " + ue.Err.Error()
+	}
+	return h.err.Error()
+}
+
+func (h hideURL) Unwrap() error { return h.err }
 
 func (a webAPI) upload(ctx context.Context, channel, thread string, f file) error {
 	_, err := a.c.UploadFileContext(ctx, slackgo.UploadFileParameters{
