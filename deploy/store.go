@@ -17,6 +17,7 @@ type Stores struct {
 	Approvals  Approvals
 	Operations Operations
 	Audit      AuditLog
+	Deliveries Deliveries
 	// Shared says other processes see these stores (Redis), so one of them
 	// can resume an operation this process leaves.
 	Shared bool

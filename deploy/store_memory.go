@@ -18,7 +18,8 @@ func NewMemoryStores() Stores {
 		leases:    map[string]memoryLease{},
 		now:       time.Now,
 	}
-	return Stores{Approvals: memoryApprovals{m}, Operations: memoryOperations{m}, Audit: memoryAudit{m}}
+	return Stores{Approvals: memoryApprovals{m}, Operations: memoryOperations{m}, Audit: memoryAudit{m},
+		Deliveries: &memoryDeliveries{until: map[string]time.Time{}, now: time.Now}}
 }
 
 type memoryStore struct {

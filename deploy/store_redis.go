@@ -20,7 +20,8 @@ import (
 // stream), so one slot per swarm is no burden.
 func NewRedisStores(rdb redis.UniversalClient, cluster string) Stores {
 	s := &redisStore{rdb: rdb, prefix: "swarmbot:{" + cluster + "}:"}
-	return Stores{Approvals: redisApprovals{s}, Operations: redisOperations{s}, Audit: redisAudit{s}, Shared: true}
+	return Stores{Approvals: redisApprovals{s}, Operations: redisOperations{s}, Audit: redisAudit{s},
+		Deliveries: redisDeliveries{s}, Shared: true}
 }
 
 type redisStore struct {

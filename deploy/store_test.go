@@ -394,3 +394,51 @@ func TestAuditContract(t *testing.T) {
 		})
 	}
 }
+
+func TestDeliveriesContract(t *testing.T) {
+	for name, open := range storeBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			d := open(t).Deliveries
+			if first, err := d.Claim(ctx, time.Minute, "envelope e1", "event Ev1"); err != nil || !first {
+				t.Fatalf("a new delivery: first %v, %v", first, err)
+			}
+			// An events_api retry: a new envelope with the same event.
+			if first, err := d.Claim(ctx, time.Minute, "envelope e2", "event Ev1"); err != nil || first {
+				t.Errorf("a retry of a claimed event: first %v, %v; want false", first, err)
+			}
+			if first, err := d.Claim(ctx, time.Minute, "envelope e2"); err != nil || first {
+				t.Errorf("the retry's envelope was not claimed with it: first %v, %v", first, err)
+			}
+			// Twenty replicas given the same new delivery at once: one takes it.
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			taken := 0
+			for range 20 {
+				wg.Go(func() {
+					first, err := d.Claim(ctx, time.Minute, "envelope e3", "event Ev3")
+					if err != nil {
+						t.Error(err)
+					}
+					if first {
+						mu.Lock()
+						taken++
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			if taken != 1 {
+				t.Errorf("%d of 20 concurrent claims of one delivery took it, want 1", taken)
+			}
+			// Forgotten after the ttl.
+			if first, err := d.Claim(ctx, 50*time.Millisecond, "event Ev4"); err != nil || !first {
+				t.Fatalf("first %v, %v", first, err)
+			}
+			time.Sleep(120 * time.Millisecond)
+			if first, err := d.Claim(ctx, time.Minute, "event Ev4"); err != nil || !first {
+				t.Errorf("after its ttl the delivery is still claimed: first %v, %v", first, err)
+			}
+		})
+	}
+}

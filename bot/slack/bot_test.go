@@ -540,6 +540,50 @@ func TestRepeatedDeliveriesRunOnce(t *testing.T) {
 	}
 }
 
+// An events_api retry that reaches another replica runs once when the
+// replicas share their Deliveries (Redis, in serve); a slash command's
+// envelope sent again after a reconnect, too.
+func TestRepeatedDeliveryToAnotherReplicaRunsOnce(t *testing.T) {
+	shared := deploy.NewMemoryStores().Deliveries
+	s := &script{}
+	var bots []*Bot
+	for range 2 {
+		b, err := New(Options{BotToken: "xoxb-x", AppToken: "xapp-x", APIURL: "http://127.0.0.1:1/api/"},
+			Deps{Deployer: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Deliveries: shared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		b.botID = "UBOT"
+		bots = append(bots, b)
+	}
+	mention := func(envelope, event string) socketmode.Event {
+		return socketmode.Event{Type: socketmode.EventTypeEventsAPI,
+			Request: &socketmode.Request{EnvelopeID: envelope, Type: "events_api"},
+			Data: slackevents.EventsAPIEvent{Type: slackevents.CallbackEvent,
+				Data:       &slackevents.EventsAPICallbackEvent{EventID: event},
+				InnerEvent: slackevents.EventsAPIInnerEvent{Type: "app_mention", Data: &slackevents.AppMentionEvent{User: "U1", Channel: "C1", Text: "<@UBOT> info"}}}}
+	}
+	slash := func(envelope string) socketmode.Event {
+		return socketmode.Event{Type: socketmode.EventTypeSlashCommand, Request: &socketmode.Request{EnvelopeID: envelope, Type: "slash_commands"},
+			Data: slackgo.SlashCommand{Command: "/swarm", Text: "info", UserID: "U1", ChannelID: "C1"}}
+	}
+	ctx := testContext(t)
+	bots[0].handle(ctx, mention("e1", "Ev1"))
+	bots[1].handle(ctx, mention("e2", "Ev1")) // Slack's retry, on the other replica's socket
+	bots[1].handle(ctx, slash("e3"))
+	bots[0].handle(ctx, slash("e3")) // sent again after a reconnect, to the other replica
+	bots[1].handle(ctx, mention("e4", "Ev2"))
+	for _, b := range bots {
+		if err := b.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(s.Requests()); n != 3 {
+		t.Errorf("%d commands ran for three deliveries, each sent twice but the last, to two replicas", n)
+	}
+}
+
 func TestDrainTurnsNewCommandsAway(t *testing.T) {
 	f := fakeslack.New(t, workspace())
 	s := &script{}

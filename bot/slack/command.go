@@ -59,6 +59,9 @@ func (b *Bot) onSlash(ctx context.Context, evt socketmode.Event, received time.T
 	b.ack(ctx, req, received, nil)
 	fe := frontend{b: b, user: sc.UserID, responseURL: sc.ResponseURL}
 	p.run(func() {
+		if !b.claimed(req, "") {
+			return
+		}
 		actor := b.dir.Actor(b.jobs, sc.UserID, sc.UserName)
 		b.deployer.Handle(b.jobs, deploy.Request{Command: cmd, Actor: actor, Channel: sc.ChannelID}, fe)
 	})
@@ -127,6 +130,9 @@ func (b *Bot) onEvent(ctx context.Context, evt socketmode.Event, received time.T
 		return
 	}
 	p.run(func() {
+		if !b.claimed(req, eventID) {
+			return
+		}
 		if err != nil {
 			b.metrics.Command("", "usage")
 			b.reply(fe, to, deploy.UsageReply(err))

@@ -58,6 +58,9 @@ type Deps struct {
 	Policy  commands.Policy
 	Metrics *metrics.Metrics // may be nil
 	Logger  *slog.Logger     // slog.Default() when nil
+	// Deliveries, when shared with other replicas (Redis), make a delivery
+	// Slack repeats to another replica run once; nil: this process only.
+	Deliveries deploy.Deliveries
 }
 
 // Bot is swarmbot's Slack front end. Run connects it; Drain, Wait, Flush and
@@ -78,6 +81,7 @@ type Bot struct {
 
 	reads, changes *pool
 	seen           *seen
+	deliveries     deploy.Deliveries
 	notices        chan struct{} // bounds the "busy" notices sent off the loop
 
 	// jobs is the context of the work handed to the pools: it outlives a
@@ -139,7 +143,7 @@ func New(opts Options, deps Deps) (*Bot, error) {
 		sm:  socketmode.New(api, socketmode.OptionPingInterval(opts.PingInterval)),
 		w:   w, dir: newDirectory(web, policyGroups(deps.Policy), log),
 		reads: newPool(opts.ReadWorkers, opts.ReadQueue), changes: newPool(opts.ChangeWorkers, opts.ChangeQueue),
-		seen:    newSeen(30*time.Minute, 50000),
+		seen: newSeen(deliveryMemory, 50000), deliveries: deps.Deliveries,
 		notices: make(chan struct{}, 8),
 		jobs:    jobs, cancelJobs: cancel,
 	}, nil
@@ -274,15 +278,44 @@ func (b *Bot) ack(ctx context.Context, req *socketmode.Request, received time.Ti
 // firstTime reports whether an envelope (and the event it carries) is new;
 // a repeat is acked again and dropped.
 func (b *Bot) firstTime(ctx context.Context, req *socketmode.Request, received time.Time, eventID string) bool {
-	ids := []string{"envelope " + req.EnvelopeID}
-	if eventID != "" {
-		ids = append(ids, "event "+eventID)
-	}
-	if b.seen.first(received, ids...) {
+	if b.seen.first(received, deliveryIDs(req, eventID)...) {
 		return true
 	}
 	b.log.Info("repeated delivery dropped", "envelope", req.EnvelopeID, "event", eventID, "retry", req.RetryAttempt)
 	return false
+}
+
+// deliveryMemory is how long a delivery is remembered: Slack retries an
+// event for a few minutes at most.
+const deliveryMemory = 30 * time.Minute
+
+func deliveryIDs(req *socketmode.Request, eventID string) []string {
+	ids := []string{"envelope " + req.EnvelopeID}
+	if eventID != "" {
+		ids = append(ids, "event "+eventID)
+	}
+	return ids
+}
+
+// claimed reports whether this replica takes a delivery that was new to it:
+// with shared Deliveries, a repeat another replica took already is dropped.
+// It runs in a pool's job, after the ack, since it asks Redis. When Redis
+// does not answer, the delivery runs: a rare double beats a lost command.
+func (b *Bot) claimed(req *socketmode.Request, eventID string) bool {
+	if b.deliveries == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(b.jobs, time.Second)
+	defer cancel()
+	first, err := b.deliveries.Claim(ctx, deliveryMemory, deliveryIDs(req, eventID)...)
+	if err != nil {
+		b.log.Warn("deliveries shared with other replicas unavailable; running this one", "envelope", req.EnvelopeID, "error", err.Error())
+		return true
+	}
+	if !first {
+		b.log.Info("repeated delivery taken by another replica; dropped", "envelope", req.EnvelopeID, "event", eventID, "retry", req.RetryAttempt)
+	}
+	return first
 }
 
 // badMessage acks an envelope slack-go could not read, so that Slack does

@@ -46,7 +46,8 @@ func serveConfig(ctx context.Context, cfg config.Config, logOut io.Writer) error
 	front, err := slack.New(slack.Options{
 		BotToken: cfg.SlackBotToken.Value(), AppToken: cfg.SlackAppToken.Value(), APIURL: cfg.SlackAPIURL,
 		ParseOptions: []commands.Option{commands.MaxReplicas(cfg.MaxReplicas)},
-	}, slack.Deps{Deployer: b.deployer, Policy: b.policy, Metrics: b.metrics, Logger: log})
+	}, slack.Deps{Deployer: b.deployer, Policy: b.policy, Metrics: b.metrics, Logger: log,
+		Deliveries: b.deliveries()})
 	if err != nil {
 		return err
 	}

@@ -183,3 +183,12 @@ func newLogger(cfg config.Config, o wireOptions) (*slog.Logger, error) {
 	}
 	return slog.New(slog.NewTextHandler(o.LogOutput, opts)), nil
 }
+
+// deliveries are the Slack deliveries shared with other replicas (Redis), or
+// nil: one process needs only its own memory of them.
+func (b *bot) deliveries() deploy.Deliveries {
+	if !b.shared {
+		return nil
+	}
+	return b.stores.Deliveries
+}
