@@ -3,6 +3,7 @@ package main
 import (
 	"net/url"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/swarmbot/swarmbot/internal/config"
+	"github.com/swarmbot/swarmbot/internal/testenv"
 )
 
 // stackFile is the part of a compose file for docker stack deploy that
@@ -145,6 +147,37 @@ func TestStackFile(t *testing.T) {
 	for name, s := range st.Secrets {
 		if !s.External {
 			t.Errorf("the secret %s is not external: README has people create it with docker secret create", name)
+		}
+	}
+}
+
+// TestStackFileLoadsInTheDockerCLI has the docker CLI read the stack file as
+// docker stack deploy would (docker stack config: interpolation, the compose
+// schema), without a daemon: what the YAML check above cannot see.
+func TestStackFileLoadsInTheDockerCLI(t *testing.T) {
+	docker, err := exec.LookPath("docker")
+	if err != nil {
+		if testenv.CI() {
+			t.Fatalf("no docker CLI: %v; CI=true, so this is a failure, not a skip", err)
+		}
+		t.Skipf("no docker CLI to read the stack file with: %v", err)
+	}
+	cmd := exec.CommandContext(t.Context(), docker, "stack", "config", "-c", "../../deployments/stack.yml")
+	// No daemon is asked; point DOCKER_HOST nowhere so that none could be.
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix:///nonexistent/docker.sock", "DOCKER_CONTEXT=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker stack config refuses deployments/stack.yml: %v\n%s", err, out)
+	}
+	var st struct {
+		Services map[string]any `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(out, &st); err != nil {
+		t.Fatalf("docker stack config printed what is not YAML: %v\n%s", err, out)
+	}
+	for _, name := range []string{"bot", "redis"} {
+		if _, ok := st.Services[name]; !ok {
+			t.Errorf("docker stack config shows no %s service:\n%s", name, out)
 		}
 	}
 }
