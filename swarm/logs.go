@@ -112,7 +112,10 @@ func (c *Client) Logs(ctx context.Context, service string, opts LogsOptions) (Lo
 		out.Warnings = append(out.Warnings, strings.TrimSpace(msg))
 	}
 	if limited.N <= 0 {
+		// The stream is cut, not its oldest lines: some tasks' lines, of any
+		// age, were never read. Say so rather than pass it off as older lines.
 		out.Truncated = true
+		out.Warnings = append(out.Warnings, fmt.Sprintf("the Engine sent more than %d MiB of logs; the lines of some tasks were not read: ask for fewer with --tail or --since", logReadLimit>>20))
 	}
 
 	slots, nodes, err := c.logContext(ctx, s.ID)

@@ -86,6 +86,26 @@ func TestLogsOrderTailAndBounds(t *testing.T) {
 	}
 }
 
+// A stream over the read bound is cut where it is, which need not be at its
+// oldest lines: the answer says some tasks' lines were not read.
+func TestLogsOverTheReadBoundSaySo(t *testing.T) {
+	c, e := fixtureClient(t, "created")
+	var s logStream
+	task := e.rec.Tasks[0]
+	long := strings.Repeat("x", 1000)
+	for n := range 5000 { // about 5 MiB
+		s.line(stdcopy.Stdout, e.rec.Now.Add(time.Duration(n)*time.Millisecond), task.ID, task.NodeID, task.ServiceID, long)
+	}
+	e.rec.Logs = s.buf.Bytes()
+	logs, err := c.Logs(t.Context(), "ping", LogsOptions{Tail: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !logs.Truncated || len(logs.Warnings) != 1 || !strings.Contains(logs.Warnings[0], "more than 4 MiB of logs; the lines of some tasks were not read") {
+		t.Errorf("truncated %t, warnings %q; want the cut stream said", logs.Truncated, logs.Warnings)
+	}
+}
+
 func TestLogsKeepTheEnginesWarning(t *testing.T) {
 	c, e := fixtureClient(t, "created")
 	var s logStream
