@@ -510,6 +510,15 @@ func TestButtonDecidesAsTheClicker(t *testing.T) {
 	}
 }
 
+// mentionEvent is alice's "@swarmbot info" as socket mode delivers it.
+func mentionEvent(envelope, event string) socketmode.Event {
+	return socketmode.Event{Type: socketmode.EventTypeEventsAPI,
+		Request: &socketmode.Request{EnvelopeID: envelope, Type: "events_api"},
+		Data: slackevents.EventsAPIEvent{Type: slackevents.CallbackEvent,
+			Data:       &slackevents.EventsAPICallbackEvent{EventID: event},
+			InnerEvent: slackevents.EventsAPIInnerEvent{Type: "app_mention", Data: &slackevents.AppMentionEvent{User: "U1", Channel: "C1", Text: "<@UBOT> info"}}}}
+}
+
 // A repeated envelope, and an events_api retry (new envelope, same event),
 // run once.
 func TestRepeatedDeliveriesRunOnce(t *testing.T) {
@@ -521,15 +530,8 @@ func TestRepeatedDeliveriesRunOnce(t *testing.T) {
 	}
 	defer b.Close()
 	b.botID = "UBOT"
-	mention := func(envelope, event string) socketmode.Event {
-		return socketmode.Event{Type: socketmode.EventTypeEventsAPI,
-			Request: &socketmode.Request{EnvelopeID: envelope, Type: "events_api"},
-			Data: slackevents.EventsAPIEvent{Type: slackevents.CallbackEvent,
-				Data:       &slackevents.EventsAPICallbackEvent{EventID: event},
-				InnerEvent: slackevents.EventsAPIInnerEvent{Type: "app_mention", Data: &slackevents.AppMentionEvent{User: "U1", Channel: "C1", Text: "<@UBOT> info"}}}}
-	}
 	ctx := testContext(t)
-	for _, evt := range []socketmode.Event{mention("e1", "Ev1"), mention("e1", "Ev1"), mention("e2", "Ev1"), mention("e3", "Ev2")} {
+	for _, evt := range []socketmode.Event{mentionEvent("e1", "Ev1"), mentionEvent("e1", "Ev1"), mentionEvent("e2", "Ev1"), mentionEvent("e3", "Ev2")} {
 		b.handle(ctx, evt)
 	}
 	if err := b.Wait(ctx); err != nil {
@@ -557,23 +559,16 @@ func TestRepeatedDeliveryToAnotherReplicaRunsOnce(t *testing.T) {
 		b.botID = "UBOT"
 		bots = append(bots, b)
 	}
-	mention := func(envelope, event string) socketmode.Event {
-		return socketmode.Event{Type: socketmode.EventTypeEventsAPI,
-			Request: &socketmode.Request{EnvelopeID: envelope, Type: "events_api"},
-			Data: slackevents.EventsAPIEvent{Type: slackevents.CallbackEvent,
-				Data:       &slackevents.EventsAPICallbackEvent{EventID: event},
-				InnerEvent: slackevents.EventsAPIInnerEvent{Type: "app_mention", Data: &slackevents.AppMentionEvent{User: "U1", Channel: "C1", Text: "<@UBOT> info"}}}}
-	}
 	slash := func(envelope string) socketmode.Event {
 		return socketmode.Event{Type: socketmode.EventTypeSlashCommand, Request: &socketmode.Request{EnvelopeID: envelope, Type: "slash_commands"},
 			Data: slackgo.SlashCommand{Command: "/swarm", Text: "info", UserID: "U1", ChannelID: "C1"}}
 	}
 	ctx := testContext(t)
-	bots[0].handle(ctx, mention("e1", "Ev1"))
-	bots[1].handle(ctx, mention("e2", "Ev1")) // Slack's retry, on the other replica's socket
+	bots[0].handle(ctx, mentionEvent("e1", "Ev1"))
+	bots[1].handle(ctx, mentionEvent("e2", "Ev1")) // Slack's retry, on the other replica's socket
 	bots[1].handle(ctx, slash("e3"))
 	bots[0].handle(ctx, slash("e3")) // sent again after a reconnect, to the other replica
-	bots[1].handle(ctx, mention("e4", "Ev2"))
+	bots[1].handle(ctx, mentionEvent("e4", "Ev2"))
 	for _, b := range bots {
 		if err := b.Wait(ctx); err != nil {
 			t.Fatal(err)
