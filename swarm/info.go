@@ -67,7 +67,7 @@ func (c *Client) SetTaskHistoryLimit(ctx context.Context, limit int64, opts Muta
 		if err != nil {
 			return err
 		}
-		if err := checkFence("the swarm", sw.Spec.Labels, opts.Fence); err != nil {
+		if err := checkFence("the swarm", sw.Spec.Labels, opts); err != nil {
 			return err
 		}
 		res.Before = 0

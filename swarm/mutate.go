@@ -171,10 +171,12 @@ func labelFence(labels map[string]string) int64 {
 }
 
 // checkFence refuses a node or swarm change when the target carries a larger fence.
-func checkFence(target string, labels map[string]string, fence int64) error {
-	if fence > 0 {
-		if seen := labelFence(labels); seen > fence {
-			return &FenceError{Target: target, Fence: fence, Seen: seen}
+// checkFence applies the fence rules of opts to a node's or the swarm's
+// labels (a service's are checkService's, which also reads its previous spec).
+func checkFence(target string, labels map[string]string, opts MutateOptions) error {
+	if opts.Fence > 0 {
+		if seen := labelFence(labels); seen > opts.Fence || (opts.Fresh && seen == opts.Fence) {
+			return &FenceError{Target: target, Fence: opts.Fence, Seen: seen}
 		}
 	}
 	return nil

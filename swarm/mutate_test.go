@@ -506,6 +506,13 @@ func TestSetAvailability(t *testing.T) {
 	if _, err := c.SetAvailability(t.Context(), "dev02", "active", MutateOptions{Fence: 1}); !errors.As(err, &fe) {
 		t.Errorf("older fence: %v", err)
 	}
+	// The same fence on a first write: another holder was issued it.
+	if _, err := c.SetAvailability(t.Context(), "dev02", "active", MutateOptions{Fence: 2, Fresh: true}); !errors.As(err, &fe) || fe.Seen != 2 {
+		t.Errorf("same fence, fresh: %v", err)
+	}
+	if _, err := c.SetAvailability(t.Context(), "dev02", "active", MutateOptions{Fence: 2}); err != nil {
+		t.Errorf("same fence, a later write of the same change: %v", err)
+	}
 	if _, err := c.SetAvailability(t.Context(), "dev02", "off", MutateOptions{}); err == nil || !strings.Contains(err.Error(), "use active, pause or drain") {
 		t.Errorf("bad availability: %v", err)
 	}
@@ -530,5 +537,8 @@ func TestSetTaskHistoryLimit(t *testing.T) {
 	var fe *FenceError
 	if _, err := c.SetTaskHistoryLimit(t.Context(), 5, MutateOptions{Fence: 4}); !errors.As(err, &fe) {
 		t.Errorf("older fence: %v", err)
+	}
+	if _, err := c.SetTaskHistoryLimit(t.Context(), 5, MutateOptions{Fence: 5, Fresh: true}); !errors.As(err, &fe) || fe.Seen != 5 {
+		t.Errorf("same fence, fresh: %v", err)
 	}
 }

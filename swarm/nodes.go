@@ -107,7 +107,7 @@ func (c *Client) SetAvailability(ctx context.Context, node, availability string,
 		if err != nil {
 			return err
 		}
-		if err := checkFence(n.Description.Hostname, n.Spec.Labels, opts.Fence); err != nil {
+		if err := checkFence(n.Description.Hostname, n.Spec.Labels, opts); err != nil {
 			return err
 		}
 		res.Before = string(n.Spec.Availability)
