@@ -159,6 +159,12 @@ func (d *Deployer) run(ctx context.Context, req Request, fe Frontend, p *plan, a
 	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
 	res, err := p.apply(actx, g)
 	if d.advance(actx, leases, g, err) {
+		// The record says which fences the change holds: a process that
+		// resumes it after a crash judges the lock and the label by them.
+		for i, l := range leases {
+			op.Locks[i].Fence = l.Fence()
+		}
+		d.persist(ctx, op)
 		res, err = p.apply(actx, g)
 	}
 	acancel()

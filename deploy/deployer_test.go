@@ -415,6 +415,22 @@ func TestFenceEqualToALostCount(t *testing.T) {
 	if s.fence != 2 || s.replicas != 6 {
 		t.Errorf("the service carries fence %d and %d replicas, want 2 and 6", s.fence, s.replicas)
 	}
+	// The operation's record holds the fence it moved to, for a resume.
+	place := h.rec.lastPlace(t, "op")
+	es := h.audit(t)
+	var id string
+	for _, e := range es {
+		if e.OperationID != "" {
+			id = e.OperationID
+		}
+	}
+	op, err := h.stores.Operations.Get(t.Context(), id)
+	if err != nil {
+		t.Fatalf("operation %q of %v: %v", id, place, err)
+	}
+	if len(op.Locks) != 1 || op.Locks[0].Fence != 2 {
+		t.Errorf("the operation records locks %+v, want ping's at fence 2", op.Locks)
+	}
 }
 
 func TestShutdownHandsOverAndAnotherResumes(t *testing.T) {
