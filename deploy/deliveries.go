@@ -46,14 +46,16 @@ func (m *memoryDeliveries) Claim(_ context.Context, ttl time.Duration, ids ...st
 	return first, nil
 }
 
-// redisDeliveries claim each ID with SET NX, all in one round trip.
+// redisDeliveries claim each ID with SET NX, all in one MULTI/EXEC (one round
+// trip, and no other replica's claim in between: two replicas cannot each
+// take half of one delivery's IDs). The keys share the cluster's hash slot.
 type redisDeliveries struct{ s *redisStore }
 
 func (r redisDeliveries) Claim(ctx context.Context, ttl time.Duration, ids ...string) (bool, error) {
 	if len(ids) == 0 {
 		return true, nil
 	}
-	p := r.s.rdb.Pipeline()
+	p := r.s.rdb.TxPipeline()
 	cmds := make([]*redis.BoolCmd, len(ids))
 	for i, id := range ids {
 		cmds[i] = p.SetNX(ctx, r.s.prefix+"delivery:"+id, 1, ttl)

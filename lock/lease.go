@@ -218,7 +218,7 @@ func (l *Lease) heartbeat(ctx context.Context, validUntil time.Time) {
 		case ctx.Err() != nil:
 			return // stopped while renewing
 		case err == nil && ok:
-			validUntil = start.Add(l.ttl)
+			validUntil, lastErr = start.Add(l.ttl), nil
 			l.mu.Lock()
 			l.holder.Until = validUntil
 			l.mu.Unlock()

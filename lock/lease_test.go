@@ -106,6 +106,21 @@ func TestHeartbeat(t *testing.T) {
 			errSays: "ran out at 2000-01-01T00:00:50Z before this process renewed it: it was paused or overloaded for 25s",
 		},
 		{
+			name: "a stall after a failed renewal that recovered is still told as a stall",
+			renew: func(_ context.Context, n int) (bool, *Holder, error) {
+				switch n {
+				case 1:
+					return false, nil, errDown
+				case 3:
+					time.Sleep(25 * time.Second)
+				}
+				return true, nil, nil
+			},
+			// Fails at 20, renewed at 23; the call at 33 answers at 58: valid until 63, next due at 68.
+			lostAt: 68 * time.Second, calls: secs(10, 20, 23, 33),
+			errSays: "ran out at 2000-01-01T00:01:03Z before this process renewed it: it was paused or overloaded for 25s",
+		},
+		{
 			name:   "store forgot the lock: lost at the next renewal",
 			renew:  func(context.Context, int) (bool, *Holder, error) { return false, nil, nil },
 			lostAt: 10 * time.Second, calls: secs(10),

@@ -102,7 +102,7 @@ func (c *Client) Logs(ctx context.Context, service string, opts LogsOptions) (Lo
 	var frames []logFrame
 	stdout := &frameSink{stream: "stdout", frames: &frames}
 	stderr := &frameSink{stream: "stderr", frames: &frames}
-	limited := &io.LimitedReader{R: body, N: logReadLimit}
+	limited := &io.LimitedReader{R: body, N: logReadLimit + 1} // one byte more tells "more than" from "exactly"
 	if _, err := stdcopy.StdCopy(stdout, stderr, limited); err != nil {
 		// The Engine's own error stream: logs it could not get. What came is kept.
 		msg, ok := strings.CutPrefix(err.Error(), "error from daemon in stream: ")
@@ -111,7 +111,7 @@ func (c *Client) Logs(ctx context.Context, service string, opts LogsOptions) (Lo
 		}
 		out.Warnings = append(out.Warnings, strings.TrimSpace(msg))
 	}
-	if limited.N <= 0 {
+	if limited.N == 0 {
 		// The stream is cut, not its oldest lines: some tasks' lines, of any
 		// age, were never read. Say so rather than pass it off as older lines.
 		out.Truncated = true
