@@ -433,7 +433,11 @@ func TestFenceEqualToALostCount(t *testing.T) {
 	}
 }
 
-func TestShutdownHandsOverAndAnotherResumes(t *testing.T) {
+// handedOver has alice's update followed, then the deployer shut down with
+// no grace, so that it hands the update over; the watcher's gate stays shut
+// for whoever resumes it. It returns the operation's place.
+func handedOver(t *testing.T) (*harness, Place) {
+	t.Helper()
 	h := newHarness(t, commands.Policy{})
 	h.w.gate, h.w.started = make(chan struct{}), make(chan swarm.Operation, 2)
 	done := make(chan struct{})
@@ -449,6 +453,11 @@ func TestShutdownHandsOverAndAnotherResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-done
+	return h, p
+}
+
+func TestShutdownHandsOverAndAnotherResumes(t *testing.T) {
+	h, p := handedOver(t)
 	th := h.rec.snapshot(p)
 	if !th.has(EventHandedOver) || th.lastCard().Final {
 		t.Fatalf("after shutdown: final %v, events:\n%s", th.lastCard().Final, th.text())
@@ -677,21 +686,7 @@ type notOwning struct{ *recorder }
 func (notOwning) Owns(Place) bool { return false }
 
 func TestResumeLeavesAnotherFrontEndsOperation(t *testing.T) {
-	h := newHarness(t, commands.Policy{})
-	h.w.gate, h.w.started = make(chan struct{}), make(chan swarm.Operation, 2)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.do(t, actorAlice, "update ping alpine:3.8")
-	}()
-	<-h.w.started
-	p := h.rec.lastPlace(t, "op")
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if err := h.d.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	<-done
+	h, p := handedOver(t)
 
 	d2 := h.deployer(t, commands.Policy{})
 	if n, err := d2.Resume(t.Context(), notOwning{h.rec}); err != nil || n != 0 {
