@@ -1,7 +1,9 @@
 package commands
 
 // Rollback puts a service back on its previous spec, like docker service
-// rollback. Swarm keeps one previous spec, so a second rollback undoes the first.
+// rollback. Swarm keeps one previous spec, and swarmbot stamps its fence on the
+// service once the rollback has converged, which makes the rolled-back spec
+// the previous one too: rolling back again changes nothing.
 type Rollback struct {
 	Service string
 }
@@ -13,7 +15,7 @@ var rollbackSpec = &spec{
 	synopsis: []string{"rollback SERVICE"},
 	summary:  "go back to the previous spec",
 	about: "Puts a service back on the spec it had before its last update, slot by slot, and follows it until it converges. " +
-		"Swarm keeps only one previous spec: a second rollback undoes the first.",
+		"Swarm keeps only one previous spec, so it goes one step back only: once it has converged, rolling back again changes nothing; update to go forward.",
 	flags:    hiddenDockerFlags,
 	docker:   []string{"service rollback SERVICE", "service update --rollback SERVICE"},
 	examples: []string{"rollback ping"},
