@@ -58,14 +58,7 @@ func TestChangeRunsUnderItsLockAndReports(t *testing.T) {
 
 func TestLockConflictNamesTheHolder(t *testing.T) {
 	h := newHarness(t, commands.Policy{})
-	h.w.gate, h.w.started = make(chan struct{}), make(chan swarm.Operation, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.do(t, actorAlice, "update ping alpine:3.8")
-	}()
-	<-h.w.started
-	alicePlace := h.rec.lastPlace(t, "op")
+	alicePlace, done := h.followedUpdate(t)
 
 	h.do(t, actorBob, "scale ping=2")
 	r := h.rec.lastReplyTo(t, bob.ID)
@@ -196,15 +189,8 @@ func TestRollbackApprovedAfterAChangeIsStale(t *testing.T) {
 
 func TestLostLockStopsAndIsReported(t *testing.T) {
 	h := newHarness(t, commands.Policy{Admins: []string{carol.ID}})
-	h.w.gate, h.w.started = make(chan struct{}), make(chan swarm.Operation, 1)
+	p, done := h.followedUpdate(t)
 	defer close(h.w.gate)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.do(t, actorAlice, "update ping alpine:3.8")
-	}()
-	<-h.w.started
-	p := h.rec.lastPlace(t, "op")
 	h.do(t, actorCarol, "unlock ping --force")
 	<-done
 	th := h.rec.snapshot(p)
@@ -433,12 +419,11 @@ func TestFenceEqualToALostCount(t *testing.T) {
 	}
 }
 
-// handedOver has alice's update followed, then the deployer shut down with
-// no grace, so that it hands the update over; the watcher's gate stays shut
-// for whoever resumes it. It returns the operation's place.
-func handedOver(t *testing.T) (*harness, Place) {
+// followedUpdate starts alice's update and returns once the watcher follows
+// it, with its place; the watcher's gate holds it there until the test closes
+// it, and done closes when alice's request has returned.
+func (h *harness) followedUpdate(t *testing.T) (Place, chan struct{}) {
 	t.Helper()
-	h := newHarness(t, commands.Policy{})
 	h.w.gate, h.w.started = make(chan struct{}), make(chan swarm.Operation, 2)
 	done := make(chan struct{})
 	go func() {
@@ -446,7 +431,16 @@ func handedOver(t *testing.T) (*harness, Place) {
 		h.do(t, actorAlice, "update ping alpine:3.8")
 	}()
 	<-h.w.started
-	p := h.rec.lastPlace(t, "op")
+	return h.rec.lastPlace(t, "op"), done
+}
+
+// handedOver has alice's update followed, then the deployer shut down with
+// no grace, so that it hands the update over; the watcher's gate stays shut
+// for whoever resumes it. It returns the operation's place.
+func handedOver(t *testing.T) (*harness, Place) {
+	t.Helper()
+	h := newHarness(t, commands.Policy{})
+	p, done := h.followedUpdate(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // no grace: hand over at once
 	if err := h.d.Shutdown(ctx); err != nil {
@@ -534,13 +528,7 @@ func TestResumeReportsAChangeThatNeverReachedTheEngine(t *testing.T) {
 
 func TestReadsTakeNoLock(t *testing.T) {
 	h := newHarness(t, commands.Policy{})
-	h.w.gate, h.w.started = make(chan struct{}), make(chan swarm.Operation, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.do(t, actorAlice, "update ping alpine:3.8")
-	}()
-	<-h.w.started
+	_, done := h.followedUpdate(t)
 	h.do(t, actorBob, "inspect ping")
 	r := h.rec.lastReplyTo(t, bob.ID)
 	if r.Kind != ReplyResult || !strings.Contains(r.Body, "alpine:3.8") {
