@@ -140,8 +140,8 @@ func checkService(s swarm.Service, opts MutateOptions) error {
 			// A rollback swaps the labels back: the newer fence is then in the previous spec.
 			seen = max(seen, labelFence(s.PreviousSpec.Labels))
 		}
-		if seen > opts.Fence || (opts.Fresh && seen == opts.Fence) {
-			return &FenceError{Target: s.Spec.Name, Fence: opts.Fence, Seen: seen}
+		if err := fenceCheck(s.Spec.Name, seen, opts); err != nil {
+			return err
 		}
 	}
 	if opts.Expect != "" {
@@ -175,9 +175,16 @@ func labelFence(labels map[string]string) int64 {
 // labels (a service's are checkService's, which also reads its previous spec).
 func checkFence(target string, labels map[string]string, opts MutateOptions) error {
 	if opts.Fence > 0 {
-		if seen := labelFence(labels); seen > opts.Fence || (opts.Fresh && seen == opts.Fence) {
-			return &FenceError{Target: target, Fence: opts.Fence, Seen: seen}
-		}
+		return fenceCheck(target, labelFence(labels), opts)
+	}
+	return nil
+}
+
+// fenceCheck is the fence rule: a change is refused when its target carries
+// a newer fence than opts', or the same one on a Fresh write.
+func fenceCheck(target string, seen int64, opts MutateOptions) error {
+	if seen > opts.Fence || (opts.Fresh && seen == opts.Fence) {
+		return &FenceError{Target: target, Fence: opts.Fence, Seen: seen}
 	}
 	return nil
 }
